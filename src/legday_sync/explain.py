@@ -1,0 +1,57 @@
+"""`legday-sync rules`: the rules and windows in force, explained with their sources."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from rich.console import Console
+from rich.table import Table
+
+from . import classify
+from .config import Settings
+from .model import Event, Workout
+from .rules import EVIDENCE, GUIDANCE, SAME_DAY_ORDER, Profile
+from .service import profile_of
+
+
+def _probe(profile: Profile, leg: str, run: str) -> float | None:
+    from datetime import datetime
+
+    t = datetime(2000, 1, 1, tzinfo=UTC)
+    e = Event("", "", t, t, "")
+    return profile.window_hours(Workout(e, "leg_day", leg), Workout(e, "run", run))  # type: ignore[arg-type]
+
+
+def print_rules(settings: Settings, console: Console) -> None:
+    profile = profile_of(settings)
+    console.print(f"[bold]Goal:[/bold] {profile.goal}  ·  [bold]timezone:[/bold] "
+                  f"{settings.tz.key}  ·  training hours "
+                  f"{', '.join(map(str, settings.schedule.ranges))}, moves within "
+                  f"{settings.schedule.horizon_days} day(s)")
+    t = Table(title="run-within-recovery (conflict): no run in the window after a leg day ends",
+              title_justify="left")
+    t.add_column("leg day")
+    for run in ("easy", "moderate", "hard"):
+        t.add_column(f"{run} run", justify="right")
+    for leg in ("normal", "heavy"):
+        cells = []
+        for run in ("easy", "moderate", "hard"):
+            w = _probe(profile, leg, run)
+            cells.append("fine" if w is None else f"{w:g} h")
+        t.add_row(leg, *cells)
+    console.print(t)
+    console.print(f"Why: {GUIDANCE[profile.goal]}.")
+    console.print(f"Evidence: {EVIDENCE['doma2019']}; {EVIDENCE['wilson2012']}.")
+    order = {"strength": "run first, lift second", "running": "lift first, run second",
+             "balanced": "either order"}[profile.goal]
+    console.print(f"\n[bold]{SAME_DAY_ORDER}[/bold] (info, never written): on one day, "
+                  f"goal {profile.goal} prefers {order}. {EVIDENCE['doma2013']}.")
+    c = settings.classify
+    console.print("\n[bold]Keywords[/bold] (whole words; config [classify] extends them):")
+    for label, builtin, extra in (("leg day", classify.LEG_DAY, c.leg_day),
+                                  ("run", classify.RUN, c.run),
+                                  ("easy", classify.EASY, c.easy),
+                                  ("hard", classify.HARD, c.hard),
+                                  ("heavy", classify.HEAVY, c.heavy),
+                                  ("ignored phrases", classify.IGNORE, c.ignore)):
+        console.print(f"  {label}: {', '.join((*builtin, *extra))}")

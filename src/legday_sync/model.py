@@ -1,0 +1,129 @@
+"""The values the core passes around: frozen, hashable, free of I/O.
+
+Every datetime here is timezone-aware and normalised to UTC by whoever builds
+it (the sources), so that subtracting two of them gives real elapsed time even
+across a DST change. Local time matters only for display and training hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Kind = Literal["leg_day", "run"]
+Intensity = Literal["easy", "moderate", "hard", "normal", "heavy"]
+Severity = Literal["conflict", "info"]
+SuggestionKind = Literal["instead", "move"]
+Op = Literal["create", "update", "delete"]
+
+#: The property every event the tool writes carries (ics: ``X-LEGDAY-SYNC``,
+#: Google: ``extendedProperties.private``); sources skip such events.
+MARKER = "legday_sync"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The stretch of time a sync looks at, [start, end)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One occurrence of a calendar event, as a source read it.
+
+    ``uid`` is the series UID for a recurring event; ``original_start`` is the
+    occurrence's RECURRENCE-ID (its slot in the series) and equals ``start``
+    unless the occurrence was moved. (source, uid, original_start) identifies
+    an occurrence across syncs.
+    """
+
+    source: str
+    uid: str
+    start: datetime
+    end: datetime
+    title: str
+    original_start: datetime | None = None
+    all_day: bool = False
+    categories: tuple[str, ...] = ()
+    description: str = ""
+    transparent: bool = False
+    url: str = ""
+
+    @property
+    def occurrence(self) -> tuple[str, str, str]:
+        start = self.original_start or self.start
+        return (self.source, self.uid, start.isoformat())
+
+    @property
+    def busy(self) -> bool:
+        """Whether the event blocks a slot for a moved run.
+
+        All-day events (birthdays, holidays, "gym week") do not: Google marks
+        them free by default and people rarely mean them as blocks of time.
+        """
+        return not self.transparent and not self.all_day
+
+
+@dataclass(frozen=True, slots=True)
+class Workout:
+    event: Event
+    kind: Kind
+    intensity: Intensity
+
+    @property
+    def start(self) -> datetime:
+        return self.event.start
+
+    @property
+    def end(self) -> datetime:
+        return self.event.end
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    id: str
+    rule: str
+    severity: Severity
+    leg_day: Workout
+    run: Workout
+    gap_hours: float
+    window_hours: float | None
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: str
+    conflict_id: str
+    kind: SuggestionKind
+    activity: str
+    start: datetime
+    end: datetime
+    title: str
+    description: str
+    #: the run this suggestion stands in for or moves
+    run: Workout = field(compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """What a sink compares to tell whether the written event is current."""
+        return digest(self.start.isoformat(), self.end.isoformat(), self.title, self.description)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    op: Op
+    target: str
+    suggestion_id: str
+    suggestion: Suggestion | None = None
+    reason: str = ""
+
+
+def digest(*parts: str, length: int = 32) -> str:
+    """A stable hex id of ``parts``; hex is valid base32hex, so Google accepts it as an event id."""
+    h = hashlib.sha256("\x1f".join(parts).encode("utf-8"))
+    return h.hexdigest()[:length]

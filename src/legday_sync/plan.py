@@ -1,0 +1,92 @@
+"""Wanted suggestions + what a sink holds + the ledger -> actions.
+
+The ledger remembers what the tool wrote (by suggestion id and content
+fingerprint), which is how it tells its own stale events from the user's
+decisions: an event that vanished from a user-editable sink was deleted by the
+user and stays dismissed while its conflict stands; one whose content no longer
+matches what was written was edited and is the user's from then on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from .model import Action, Suggestion
+from .ports import Held
+
+Status = Literal["active", "dismissed", "edited"]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    suggestion_id: str
+    fingerprint: str
+    status: Status
+    run_start: datetime
+
+
+@dataclass
+class Plan:
+    actions: list[Action] = field(default_factory=list)
+    #: ledger changes that need no write to the sink: (suggestion id, new status or None to forget)
+    ledger: list[tuple[str, Status | None]] = field(default_factory=list)
+    #: human notes on what was held back and why
+    notes: list[str] = field(default_factory=list)
+
+
+def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
+         ledger: Mapping[str, LedgerEntry], *, user_editable: bool, now: datetime,
+         failed_sources: Collection[str] = ()) -> Plan:
+    """Actions that make ``target`` hold ``wanted``, never touching what the user decided.
+
+    While any source failed, nothing is updated or deleted: the failed source's
+    events are unknown, so a suggestion missing from ``wanted`` may still be due.
+    """
+    out = Plan()
+    frozen = bool(failed_sources)
+    wanted_ids = set()
+    for s in wanted:
+        wanted_ids.add(s.id)
+        led, h = ledger.get(s.id), held.get(s.id)
+        present = h is not None and not h.deleted
+        if present and h.fingerprint == s.fingerprint:
+            if led is None or led.fingerprint != s.fingerprint or led.status != "active":
+                out.ledger.append((s.id, "active"))  # written before a crash, or repaired
+            continue
+        if led is not None and led.status in ("dismissed", "edited") and user_editable:
+            continue
+        if led is not None and user_editable and not present:
+            out.ledger.append((s.id, "dismissed"))
+            out.notes.append(f"“{s.title}” was deleted by you; it stays dismissed")
+            continue
+        if led is not None and user_editable and h is not None and \
+                h.fingerprint != led.fingerprint:
+            out.ledger.append((s.id, "edited"))
+            out.notes.append(f"“{s.title}” was edited by you; it is yours now")
+            continue
+        if present:
+            if frozen:
+                out.notes.append(f"not updating “{s.title}” while a source is failing")
+                continue
+            out.actions.append(Action("update", target, s.id, s, "changed"))
+        else:
+            out.actions.append(Action("create", target, s.id, s, "new conflict"))
+    for sid in sorted((set(held) | set(ledger)) - wanted_ids):
+        led, h = ledger.get(sid), held.get(sid)
+        present = h is not None and not h.deleted
+        start = led.run_start if led is not None else (h.start if h is not None else None)
+        if start is not None and start < now:
+            continue  # the run is past: keep the suggestion as history
+        if frozen:
+            if present:
+                out.notes.append(f"kept {sid[:8]} while source(s) "
+                                 f"{', '.join(sorted(failed_sources))} failed")
+            continue
+        if present and (not user_editable or led is None or h.fingerprint == led.fingerprint):
+            out.actions.append(Action("delete", target, sid, None, "conflict resolved"))
+        elif led is not None:
+            out.ledger.append((sid, None))
+    return out

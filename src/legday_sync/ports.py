@@ -1,0 +1,61 @@
+"""The two ports of the shell: where events come from and where suggestions go.
+
+Each port has one contract test class (tests/contract) run against every
+adapter and against the in-memory fakes in ``legday_sync.fakes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from .model import Action, Event, Window
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    events: tuple[Event, ...]
+    #: per-event problems ("event X has no DTSTART, skipped"); the source still counts as read
+    warnings: tuple[str, ...] = ()
+    #: extra busy intervals (e.g. Google free/busy) beyond the events themselves
+    busy: tuple[tuple[object, object], ...] = ()
+
+
+class Source(Protocol):
+    name: str
+
+    def fetch(self, window: Window) -> FetchResult:
+        """Events overlapping ``window``; raises SourceError when the source can't be read."""
+        ...
+
+
+@dataclass(frozen=True)
+class Held:
+    """A suggestion event as a sink currently holds it."""
+
+    suggestion_id: str
+    fingerprint: str
+    #: the user deleted it (Google keeps a cancelled tombstone)
+    deleted: bool = False
+    start: datetime | None = None
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+class Sink(Protocol):
+    name: str
+    #: whether people edit and delete the sink's events by hand (a Google calendar: yes;
+    #: the .ics file behind the feed: no, so a difference there is repaired, not respected)
+    user_editable: ClassVar[bool]
+
+    def load(self) -> dict[str, Held]:
+        """What the sink holds now, by suggestion id. Raises SinkError."""
+        ...
+
+    def apply(self, actions: Sequence[Action], now: datetime) -> None:
+        """Carry out ``actions`` (all targeting this sink). Idempotent: safe to repeat.
+
+        ``now`` stamps LAST-MODIFIED/DTSTAMP of what changes; nothing else reads the clock.
+        """
+        ...

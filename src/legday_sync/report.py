@@ -1,0 +1,100 @@
+"""A sync Report as the JSON of DESIGN §4, and as tables for people."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .model import Conflict, Workout
+from .service import Report
+
+
+def iso(t: datetime, tz: tzinfo) -> str:
+    return t.astimezone(tz).isoformat()
+
+
+def _event(w: Workout, tz: tzinfo) -> dict[str, Any]:
+    e = w.event
+    return {"source": e.source, "uid": e.uid, "start": iso(e.start, tz), "end": iso(e.end, tz),
+            "title": e.title}
+
+
+def to_json(report: Report, tz: tzinfo) -> dict[str, Any]:
+    """The object `sync --json` prints; its keys are a contract (DESIGN §4)."""
+    return {
+        "dry_run": report.dry_run,
+        "now": iso(report.now, tz),
+        "window": {"start": iso(report.window.start, tz), "end": iso(report.window.end, tz)},
+        "workouts": [{**_event(w, tz), "kind": w.kind, "intensity": w.intensity}
+                     for w in report.workouts],
+        "conflicts": [{
+            "id": c.id, "rule": c.rule, "severity": c.severity, "gap_hours": c.gap_hours,
+            "explanation": c.explanation, "leg_day": _event(c.leg_day, tz),
+            "run": _event(c.run, tz)} for c in report.conflicts],
+        "suggestions": [{
+            "id": s.id, "conflict_id": s.conflict_id, "kind": s.kind, "activity": s.activity,
+            "start": iso(s.start, tz), "end": iso(s.end, tz), "title": s.title,
+            "description": s.description} for s in report.suggestions],
+        "actions": [{"op": a.op, "target": a.target, "suggestion_id": a.suggestion_id}
+                    for a in report.actions],
+        "errors": [{"source": e.source, "message": e.message} for e in report.errors],
+        "warnings": list(report.warnings),
+        "notes": list(report.notes),
+    }
+
+
+def _when(t: datetime, tz: tzinfo) -> str:
+    return t.astimezone(tz).strftime("%a %d %b %H:%M")
+
+
+def _window(c: Conflict) -> str:
+    return f"{c.window_hours:g} h" if c.window_hours is not None else "order"
+
+
+def print_report(report: Report, console: Console, tz: tzinfo) -> None:
+    runs = sum(w.kind == "run" for w in report.workouts)
+    legs = len(report.workouts) - runs
+    head = "Dry run — nothing written." if report.dry_run else "Synced."
+    console.print(f"[bold]{head}[/bold] {legs} leg day(s), {runs} run(s) between "
+                  f"{_when(report.window.start, tz)} and {_when(report.window.end, tz)} "
+                  f"(now {_when(report.now, tz)}).")
+    if report.conflicts:
+        t = Table(title="Conflicts", title_justify="left", show_lines=False)
+        for col in ("leg day", "run", "gap", "window", "rule"):
+            t.add_column(col)
+        for c in report.conflicts:
+            style = "red" if c.severity == "conflict" else "yellow"
+            t.add_row(f"{c.leg_day.event.title}\n{_when(c.leg_day.start, tz)}",
+                      f"{c.run.event.title} ({c.run.intensity})\n{_when(c.run.start, tz)}",
+                      f"{c.gap_hours:g} h", _window(c), f"[{style}]{c.rule}[/{style}]")
+        console.print(t)
+    else:
+        console.print("[green]No conflicts: every run is clear of leg-day recovery.[/green]")
+    if report.suggestions:
+        t = Table(title="Suggestions", title_justify="left")
+        for col in ("when", "suggestion", "kind"):
+            t.add_column(col)
+        for s in report.suggestions:
+            t.add_row(f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}", s.title, s.kind)
+        console.print(t)
+    titles = {s.id: s.title for s in report.suggestions}
+    if report.actions:
+        verb = "Planned actions" if report.dry_run else "Actions"
+        t = Table(title=verb, title_justify="left")
+        for col in ("op", "target", "suggestion"):
+            t.add_column(col)
+        for a in report.actions:
+            t.add_row(a.op, a.target, titles.get(a.suggestion_id, a.suggestion_id[:12]))
+        console.print(t)
+    else:
+        console.print("Nothing to write: the calendars already hold these suggestions.")
+    for n in report.notes:
+        console.print(f"[dim]note:[/dim] {n}")
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+    for e in report.errors:
+        fix = f" — {e.fix}" if e.fix else ""
+        console.print(f"[red]error:[/red] {e.source}: {e.message}{fix}")
