@@ -11,4 +11,6 @@ from collections.abc import Callable
 
 Register = Callable[[argparse._SubParsersAction], None]
 
-REGISTER: list[Register] = []
+REGISTER: list[Register] = [
+    lambda sub: __import__("legday_sync.feed_cli", fromlist=["register"]).register(sub),
+]
