@@ -1,0 +1,118 @@
+"""plan(): wanted vs held vs ledger, and the promises it keeps (DESIGN §6)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from legday_sync.fakes import FakeSink
+from legday_sync.plan import LedgerEntry, plan
+from legday_sync.ports import Held
+from tests.helpers import at, leg, run
+from tests.unit.test_suggest import NOW, go
+
+
+def wanted():
+    out, _ = go([leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")])
+    return out
+
+
+def written(sugg):
+    sink = FakeSink()
+    sink.apply(plan(sink.name, sugg, {}, {}, user_editable=True, now=NOW).actions, NOW)
+    ledger = {s.id: LedgerEntry(s.id, s.fingerprint, "active", s.run.start) for s in sugg}
+    return sink, ledger
+
+
+def test_new_suggestions_are_created() -> None:
+    sugg = wanted()
+    p = plan("x", sugg, {}, {}, user_editable=True, now=NOW)
+    assert [(a.op, a.suggestion_id) for a in p.actions] == [("create", s.id) for s in sugg]
+
+
+def test_changed_suggestion_is_updated() -> None:
+    sugg = wanted()
+    sink, ledger = written(sugg)
+    changed = [replace(sugg[0], title="Walk instead"), sugg[1]]
+    p = plan(sink.name, changed, sink.load(), ledger, user_editable=True, now=NOW)
+    assert [(a.op, a.suggestion_id) for a in p.actions] == [("update", sugg[0].id)]
+
+
+def test_withdrawn_suggestion_is_deleted() -> None:
+    sugg = wanted()
+    sink, ledger = written(sugg)
+    p = plan(sink.name, [], sink.load(), ledger, user_editable=True, now=NOW)
+    assert sorted((a.op, a.suggestion_id) for a in p.actions) == sorted(
+        ("delete", s.id) for s in sugg)
+
+
+def test_a_suggestion_the_user_deleted_stays_deleted() -> None:
+    sugg = wanted()
+    sink, ledger = written(sugg)
+    sink.user_delete(sugg[0].id)
+    p = plan(sink.name, sugg, sink.load(), ledger, user_editable=True, now=NOW)
+    assert p.actions == []
+    assert p.ledger == [(sugg[0].id, "dismissed")]
+    ledger[sugg[0].id] = replace(ledger[sugg[0].id], status="dismissed")
+    # still dismissed on the next run, even if its content would change
+    changed = [replace(sugg[0], title="other"), sugg[1]]
+    assert plan(sink.name, changed, sink.load(), ledger, user_editable=True, now=NOW).actions == []
+
+
+def test_a_suggestion_the_user_edited_is_theirs() -> None:
+    sugg = wanted()
+    sink, ledger = written(sugg)
+    sink.user_edit(sugg[0].id)
+    changed = [replace(sugg[0], title="new wording"), sugg[1]]
+    p = plan(sink.name, changed, sink.load(), ledger, user_editable=True, now=NOW)
+    assert p.actions == [] and p.ledger == [(sugg[0].id, "edited")]
+    # and when its conflict goes away, the edited event is left in place
+    ledger[sugg[0].id] = replace(ledger[sugg[0].id], status="edited")
+    gone = plan(sink.name, [sugg[1]], sink.load(), ledger, user_editable=True, now=NOW)
+    assert all(a.suggestion_id != sugg[0].id for a in gone.actions)
+
+
+def test_a_file_sink_repairs_instead_of_respecting() -> None:
+    sugg = wanted()
+    _, ledger = written(sugg)
+    held = {sugg[1].id: Held(sugg[1].id, sugg[1].fingerprint)}  # one vanished from the file
+    p = plan("ics", sugg, held, ledger, user_editable=False, now=NOW)
+    assert [(a.op, a.suggestion_id) for a in p.actions] == [("create", sugg[0].id)]
+
+
+def test_a_failing_source_freezes_updates_and_deletes() -> None:
+    sugg = wanted()
+    sink, ledger = written(sugg)
+    p = plan(sink.name, [], sink.load(), ledger, user_editable=True, now=NOW,
+             failed_sources={"cal"})
+    assert p.actions == []
+    assert any("failed" in n for n in p.notes)
+    changed = [replace(s, title=s.title + "!") for s in sugg]
+    p = plan(sink.name, changed, sink.load(), ledger, user_editable=True, now=NOW,
+             failed_sources={"cal"})
+    assert p.actions == []
+
+
+def test_written_before_a_crash_is_adopted_not_duplicated() -> None:
+    sugg = wanted()
+    sink, _ = written(sugg)  # the sink holds them, but the ledger commit was lost
+    p = plan(sink.name, sugg, sink.load(), {}, user_editable=True, now=NOW)
+    assert p.actions == []
+    assert sorted(p.ledger) == sorted((s.id, "active") for s in sugg)
+
+
+def test_updated_before_a_crash_is_adopted_not_taken_for_a_user_edit() -> None:
+    sugg = wanted()
+    sink, ledger = written(sugg)
+    changed = [replace(sugg[0], title="new"), sugg[1]]
+    sink.apply(plan(sink.name, changed, sink.load(), ledger, user_editable=True,
+                    now=NOW).actions, NOW)
+    # the ledger still has the old fingerprint: the crash came before its commit
+    p = plan(sink.name, changed, sink.load(), ledger, user_editable=True, now=NOW)
+    assert p.actions == [] and p.ledger == [(sugg[0].id, "active")]
+
+
+def test_suggestions_for_runs_now_past_are_kept_as_history() -> None:
+    sugg = wanted()
+    sink, ledger = written(sugg)
+    later = at("2026-11-30 06:00")
+    assert plan(sink.name, [], sink.load(), ledger, user_editable=True, now=later).actions == []

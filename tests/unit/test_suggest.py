@@ -1,0 +1,149 @@
+"""Suggestions: what they say, where moved runs land, and that they never clash."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from legday_sync.config import parse_training_range
+from legday_sync.model import Workout
+from legday_sync.rules import Profile, find_conflicts
+from legday_sync.suggest import Busy, Schedule, suggest
+from tests.helpers import BERLIN, at, event, leg, run
+
+NOW = at("2026-11-23 06:00")
+SCHED = Schedule((parse_training_range("06:00-09:00"), parse_training_range("17:00-20:00")), 7)
+
+
+def go(workouts, goal="balanced", busy=(), schedule=SCHED, now=NOW):
+    profile = Profile(goal=goal, tz=BERLIN)
+    conflicts = find_conflicts(workouts, profile)
+    events = [w.event for w in workouts] + list(busy)
+    return suggest(conflicts, workouts, events, profile, schedule, now)
+
+
+def test_instead_per_goal_at_the_runs_time() -> None:
+    legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
+    expected = {"strength": "upper_body", "balanced": "yoga", "running": "easy_run"}
+    for goal, activity in expected.items():
+        out, _ = go([legs, tempo], goal)
+        [instead] = [s for s in out if s.kind == "instead"]
+        assert instead.activity == activity
+        assert instead.start == tempo.start
+        assert instead.title.endswith("instead of Tempo run")
+        assert "Tempo run" in instead.description and "run-within-recovery" in instead.description
+
+
+def test_the_easy_run_instead_lasts_at_most_30_minutes() -> None:
+    out, _ = go([leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard", minutes=90)], "running")
+    [instead] = [s for s in out if s.kind == "instead"]
+    assert instead.end - instead.start == timedelta(minutes=30)
+    assert "warm up" in instead.title
+
+
+def test_balanced_walks_when_the_legs_had_half_a_day() -> None:
+    out, _ = go([leg("2026-11-23 07:00"), run("2026-11-24 07:00", "hard")])
+    assert [s.activity for s in out if s.kind == "instead"] == ["walk"]
+    assert "Walk instead of Tempo run" in [s.title for s in out]
+
+
+def test_move_goes_to_the_first_training_slot_after_the_window() -> None:
+    legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
+    out, _ = go([legs, tempo])
+    [move] = [s for s in out if s.kind == "move"]
+    # legs end Mon 19:15, +48 h = Wed 19:15, inside 17:00-20:00; 45 min fits before 20:00
+    assert move.start == at("2026-11-25 19:15")
+    assert move.end - move.start == tempo.end - tempo.start
+    assert "moved from Tue 24 Nov 07:00" in move.title
+
+
+def test_move_skips_busy_time_from_any_source() -> None:
+    legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
+    dinner = event("Dinner", "2026-11-25 19:00", 120, source="other")
+    out, _ = go([legs, tempo], busy=[dinner])
+    [move] = [s for s in out if s.kind == "move"]
+    assert move.start == at("2026-11-26 06:00")
+
+
+def test_all_day_and_transparent_events_do_not_block() -> None:
+    legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
+    offsite = replace(event("Offsite", "2026-11-25 00:00", 24 * 60), all_day=True)
+    free = replace(event("Focus time", "2026-11-25 19:00", 60), transparent=True)
+    out, _ = go([legs, tempo], busy=[offsite, free])
+    assert [s.start for s in out if s.kind == "move"] == [at("2026-11-25 19:15")]
+
+
+def test_move_never_lands_in_another_leg_days_window() -> None:
+    legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
+    wednesday_legs = leg("2026-11-25 07:00", uid="wed")  # ends 08:15; +48 h = Fri 08:15
+    out, _ = go([legs, tempo, wednesday_legs])
+    [move] = [s for s in out if s.kind == "move"]
+    assert move.start >= at("2026-11-27 08:15")
+
+
+def test_no_slot_in_the_horizon_means_no_move_and_a_note_saying_why() -> None:
+    legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
+    out, notes = go([legs, tempo], schedule=Schedule(SCHED.training_hours, horizon_days=1))
+    assert [s.kind for s in out] == ["instead"]
+    assert len(notes) == 1 and "No slot to move “Tempo run”" in notes[0]
+
+
+def test_two_conflicting_runs_never_get_the_same_slot() -> None:
+    legs = leg("2026-11-23 18:00")
+    a = run("2026-11-24 07:00", "hard", uid="a")
+    b = run("2026-11-24 18:00", "hard", uid="b")
+    out, _ = go([legs, a, b])
+    moves = sorted((s for s in out if s.kind == "move"), key=lambda s: s.start)
+    assert len(moves) == 2
+    assert moves[0].end <= moves[1].start
+
+
+def test_a_run_in_conflict_with_two_leg_days_gets_one_pair_tied_to_the_later_recovery() -> None:
+    a, b = leg("2026-11-22 10:00", uid="a"), leg("2026-11-23 18:00", uid="b")
+    tempo = run("2026-11-24 07:00", "hard")
+    out, _ = go([a, b, tempo])
+    assert sorted(s.kind for s in out) == ["instead", "move"]
+    conflicts = {c.id: c for c in find_conflicts([a, b, tempo], Profile(tz=BERLIN))}
+    assert {conflicts[s.conflict_id].leg_day.event.uid for s in out} == {"b"}
+
+
+def test_past_runs_get_no_suggestions() -> None:
+    out, _ = go([leg("2026-11-20 18:00"), run("2026-11-21 07:00", "hard")])
+    assert out == []
+
+
+def test_training_hours_are_local_time_across_dst() -> None:
+    legs, tempo = leg("2026-10-23 18:00"), run("2026-10-24 07:00", "hard")
+    out, _ = go([legs, tempo], now=at("2026-10-22 06:00"))
+    [move] = [s for s in out if s.kind == "move"]
+    local = move.start.astimezone(BERLIN)
+    # legs end Fri 19:15 CEST; 48 real hours later is Sun 18:15 CET (clocks went back)
+    assert local.tzname() == "CET" and (local.hour, local.minute) == (18, 15)
+
+
+def test_busy_intervals_merge_and_answer_clashes() -> None:
+    busy = Busy.of([(at("2026-11-23 10:00"), at("2026-11-23 11:00")),
+                    (at("2026-11-23 10:30"), at("2026-11-23 12:00")),
+                    (at("2026-11-23 14:00"), at("2026-11-23 15:00"))])
+    assert busy.starts == [at("2026-11-23 10:00"), at("2026-11-23 14:00")]
+    assert busy.clash(at("2026-11-23 12:00"), at("2026-11-23 13:00")) is None
+    assert busy.clash(at("2026-11-23 11:30"), at("2026-11-23 12:30")) == at("2026-11-23 12:00")
+    busy.add(at("2026-11-23 12:00"), at("2026-11-23 14:30"))
+    assert busy.starts == [at("2026-11-23 10:00")]
+    assert busy.ends == [at("2026-11-23 15:00")]
+
+
+def test_suggestion_ids_hash_rule_occurrences_and_kind() -> None:
+    legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
+    first, _ = go([legs, tempo])
+    again, _ = go([leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")])
+    assert [s.id for s in first] == [s.id for s in again]
+    assert len({s.id for s in first}) == 2
+    # a moved occurrence of a series keeps its identity through original_start
+    moved = Workout(replace(tempo.event, original_start=tempo.start,
+                            start=tempo.start + timedelta(hours=1),
+                            end=tempo.end + timedelta(hours=1)), "run", "hard")
+    plain = Workout(replace(tempo.event, original_start=tempo.start), "run", "hard")
+    a, _ = go([legs, moved])
+    b, _ = go([legs, plain])
+    assert {s.id for s in a} == {s.id for s in b}
