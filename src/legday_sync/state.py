@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS event_cache (
     source TEXT PRIMARY KEY, validator TEXT NOT NULL, window_start TEXT NOT NULL,
     window_end TEXT NOT NULL, events TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS google_cache (
+    source TEXT PRIMARY KEY, calendar TEXT NOT NULL, window_start TEXT NOT NULL,
+    window_end TEXT NOT NULL, events TEXT NOT NULL);
 """
 DB_NAME = "state.sqlite3"
 
@@ -189,3 +192,29 @@ class State:
         self.db.execute("INSERT OR REPLACE INTO event_cache VALUES (?,?,?,?,?)",
                         (source, validator, window.start.isoformat(), window.end.isoformat(),
                          blob))
+
+    # -- Google source: the calendar's events as last synced ----------------
+    def google_events(self, source: str) -> tuple[str, Window, dict[str, dict]] | None:
+        """(calendar id, window covered, raw events by Google id) of the last sync, if any."""
+        try:
+            row = self.db.execute(
+                "SELECT calendar, window_start, window_end, events FROM google_cache "
+                "WHERE source=?", (source,)).fetchone()
+        except sqlite3.OperationalError:  # a read-only database from before this table
+            return None
+        if row is None:
+            return None
+        window = Window(datetime.fromisoformat(row[1]), datetime.fromisoformat(row[2]))
+        return row[0], window, json.loads(row[3])
+
+    def store_google(self, source: str, calendar: str, window: Window,
+                     events: dict[str, dict], token: str | None) -> None:
+        """Replace the source's events and sync token together (one transaction)."""
+        if self.readonly:
+            return
+        blob = json.dumps(events, separators=(",", ":"), sort_keys=True)
+        with self.transaction():
+            self._write("INSERT OR REPLACE INTO google_cache VALUES (?,?,?,?,?)",
+                        (source, calendar, window.start.isoformat(), window.end.isoformat(),
+                         blob))
+            self.set_sync_token(source, token)

@@ -1,0 +1,298 @@
+"""Suggestions in a Google calendar of the tool's own.
+
+The calendar is created on the first write (scope ``calendar.app.created``) and
+its id kept in the state (meta ``google_calendar:<name>``); if a crash lost the
+id, the calendar is found again in the calendar list by its name and marker, so
+there is never a second one. Each event's id is its suggestion id (hex, which is
+valid base32hex) and it carries ``extendedProperties.private`` {legday_sync: id,
+legday_sync_run: the run's start}; it is transparent and has no reminders.
+
+Writes go in batch requests. Every write is safe to repeat: an insert answered
+409 (it was written before a crash, or a lost response was re-sent) is read back
+and patched only if it differs; a delete of something already gone is done.
+Only events in the tool's calendar that carry the marker are ever changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from ..errors import AuthError, SinkError
+from ..google_api import ApiFailure, GoogleClient, describe, http_status
+from ..model import MARKER, Action, Suggestion, digest
+from ..ports import Held
+
+log = logging.getLogger(__name__)
+
+PROP_RUN = "legday_sync_run"
+PROP_KIND = "legday_sync_kind"
+#: the calendar's description carries this, to find it again after a crash
+CALENDAR_MARKER = "legday-sync:"
+#: what follows the suggestion's own description in the event (not part of its fingerprint)
+LINK_PREFIX = "\n\nOriginal event: "
+
+
+class GoogleSink:
+    """A ``Sink`` writing suggestions into a secondary Google calendar it creates."""
+
+    user_editable: ClassVar[bool] = True
+
+    def __init__(self, calendar_name: str, *, state: Any, tz_name: str, connect: Any,
+                 name: str = "google") -> None:
+        self.name = name
+        self.calendar_name = calendar_name
+        self.state = state
+        self.tz_name = tz_name
+        self._connect = connect
+        self._client: GoogleClient | None = None
+        self._calendar_id: str | None = None
+        self._gone: str | None = None
+        self._looked = False
+
+    @classmethod
+    def from_settings(cls, settings: Any, state: Any) -> GoogleSink:
+        state_dir = settings.state_dir
+        readonly = bool(getattr(state, "readonly", False))
+
+        def connect() -> GoogleClient:
+            return GoogleClient.connect(state_dir, save_refreshed=not readonly)
+
+        return cls(settings.output.google.calendar, state=state, tz_name=settings.tz.key,
+                   connect=connect)
+
+    @property
+    def client(self) -> GoogleClient:
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    @property
+    def meta_key(self) -> str:
+        return f"google_calendar:{self.name}"
+
+    @property
+    def marker(self) -> str:
+        return f"{CALENDAR_MARKER}{self.name}"
+
+    # -- the calendar ---------------------------------------------------------------------
+    def calendar_id(self, *, create: bool) -> str | None:
+        if self._calendar_id is None:
+            stored = self.state.meta(self.meta_key)
+            if stored is not None and stored == self._gone:
+                stored = None
+            if stored is None and not self._looked:
+                self._looked = True
+                stored = self._find_calendar()
+            self._calendar_id = stored
+        if self._calendar_id is not None and create:
+            self._remember(self._calendar_id)
+        elif self._calendar_id is None and create:
+            body = {"summary": self.calendar_name, "timeZone": self.tz_name,
+                    "description": "Recovery-aware suggestions written by legday-sync. "
+                                   "Delete or edit any of them: legday-sync respects that. "
+                                   f"({self.marker})"}
+            cal = self.client.call(self.client.service.calendars().insert(body=body),
+                                   "creating the suggestions calendar")
+            self._calendar_id = cal["id"]
+            self._remember(cal["id"])
+        return self._calendar_id
+
+    def _remember(self, calendar_id: str) -> None:
+        if self.state.meta(self.meta_key) != calendar_id:
+            with self.state.transaction():
+                self.state.set_meta(self.meta_key, calendar_id)
+
+    def _find_calendar(self) -> str | None:
+        """The tool's calendar in the user's calendar list (after a crash lost its id)."""
+        service = self.client.service
+
+        def request(page_token: str | None):
+            extra = {"pageToken": page_token} if page_token else {}
+            return service.calendarList().list(maxResults=250, **extra)
+
+        items, _ = self.client.pages(request, "looking for the suggestions calendar")
+        for c in items:
+            if self.marker in (c.get("description") or "") and \
+                    c.get("accessRole") == "owner":
+                return str(c["id"])
+        return None
+
+    # -- the port ----------------------------------------------------------------------
+    def load(self) -> dict[str, Held]:
+        try:
+            cal = self.calendar_id(create=False)
+            if cal is None:
+                return {}
+            try:
+                items = self._events(cal)
+            except ApiFailure as e:
+                if e.status not in (404, 410):
+                    raise
+                # the user deleted the whole calendar: everything in it counts as deleted
+                log.warning("the suggestions calendar %s is gone; a new one is made when "
+                            "there is something new to write", cal)
+                self._calendar_id = None
+                self._gone = cal
+                return {}
+        except AuthError:
+            raise
+        except ApiFailure as e:
+            raise SinkError(self.name, e.message, e.fix) from None
+        out: dict[str, Held] = {}
+        for item in items:
+            held = to_held(item)
+            if held is not None:
+                out[held.suggestion_id] = held
+        return out
+
+    def _events(self, cal: str) -> list[dict]:
+        service = self.client.service
+
+        def request(page_token: str | None):
+            extra = {"pageToken": page_token} if page_token else {}
+            return service.events().list(calendarId=cal, showDeleted=True, maxResults=2500,
+                                         **extra)
+
+        items, _ = self.client.pages(request, "reading the suggestions calendar")
+        return items
+
+    def apply(self, actions: Sequence[Action], now: datetime) -> None:
+        if not actions:
+            return
+        try:
+            self._apply(actions)
+        except AuthError:
+            raise
+        except ApiFailure as e:
+            raise SinkError(self.name, e.message, e.fix) from None
+
+    def _apply(self, actions: Sequence[Action]) -> None:
+        cal = self.calendar_id(create=True)
+        assert cal is not None
+        events = self.client.service.events()
+        parts: list[tuple[str, Any]] = []
+        by_key: dict[str, Action] = {}
+        for a in actions:
+            key = a.suggestion_id
+            by_key[key] = a
+            if a.op == "delete":
+                parts.append((key, events.delete(calendarId=cal, eventId=a.suggestion_id,
+                                                 sendUpdates="none")))
+                continue
+            assert a.suggestion is not None, "create and update carry their suggestion"
+            body = event_body(a.suggestion)
+            if a.op == "create":
+                parts.append((key, events.insert(calendarId=cal, body=body,
+                                                  sendUpdates="none")))
+            else:
+                parts.append((key, events.patch(calendarId=cal, eventId=a.suggestion_id,
+                                                body=_patch_body(body), sendUpdates="none")))
+        results = self.client.batch(parts, "writing suggestions")
+        follow_ups: list[tuple[str, Any]] = []
+        failures: list[str] = []
+        for key, (_, exc) in results.items():
+            if exc is None:
+                continue
+            a, status = by_key[key], http_status(exc)
+            if a.op == "delete" and status in (404, 410):
+                continue  # already gone
+            if a.op == "create" and status == 409:
+                follow_ups.append((key, a))  # already there: reconcile
+                continue
+            if a.op == "update" and status in (404, 410):
+                continue  # gone meanwhile: the next sync sees it as deleted by the user
+            failures.append(describe(exc, f"writing “{_title(a)}”").message)
+        for _key, a in follow_ups:
+            self._reconcile(cal, a)
+        if failures:
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            raise SinkError(self.name, failures[0] + more, "run `legday-sync sync` again")
+
+    def _reconcile(self, cal: str, a: Action) -> None:
+        """An insert met an event with the same id: make it current, if it is ours."""
+        s = a.suggestion
+        assert s is not None
+        events = self.client.service.events()
+        existing = self.client.call(events.get(calendarId=cal, eventId=s.id),
+                                    f"reading “{s.title}”")
+        private = (existing.get("extendedProperties") or {}).get("private") or {}
+        if existing.get("status") != "cancelled" and private.get(MARKER) not in (None, s.id):
+            raise SinkError(self.name, f"event {s.id} in the suggestions calendar is not one "
+                                       "legday-sync wrote; leaving it alone")
+        held = to_held(existing)
+        if existing.get("status") != "cancelled" and held is not None \
+                and held.fingerprint == s.fingerprint:
+            return
+        body = _patch_body(event_body(s))
+        body["status"] = "confirmed"
+        self.client.call(events.patch(calendarId=cal, eventId=s.id, body=body,
+                                      sendUpdates="none"), f"writing “{s.title}”")
+
+
+def event_body(s: Suggestion) -> dict[str, Any]:
+    description = s.description
+    url = s.run.event.url
+    if url.startswith(("https://", "http://")):
+        description += LINK_PREFIX + url
+    return {
+        "id": s.id,
+        "summary": s.title,
+        "description": description,
+        "start": {"dateTime": _rfc3339(s.start)},
+        "end": {"dateTime": _rfc3339(s.end)},
+        "transparency": "transparent",
+        "reminders": {"useDefault": False, "overrides": []},
+        "extendedProperties": {"private": {
+            MARKER: s.id, PROP_RUN: s.run.start.astimezone(UTC).isoformat(),
+            PROP_KIND: s.kind}},
+    }
+
+
+def _patch_body(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "id"}
+
+
+def to_held(item: dict) -> Held | None:
+    """An event of the suggestions calendar as the sink holds it (None: not ours)."""
+    private = (item.get("extendedProperties") or {}).get("private") or {}
+    sid = private.get(MARKER)
+    if item.get("status") == "cancelled":
+        # tombstones may carry nothing but the id, which is the suggestion id
+        return Held(str(sid or item["id"]), "", deleted=True, start=_run_start(private))
+    if not sid:
+        return None
+    try:
+        start = _utc(item["start"]["dateTime"])
+        end = _utc(item["end"]["dateTime"])
+    except (KeyError, ValueError):
+        return Held(str(sid), "edited", start=_run_start(private))  # made all-day by hand
+    description = item.get("description", "")
+    head, sep, _ = description.rpartition(LINK_PREFIX)
+    if sep:
+        description = head
+    fingerprint = digest(start.isoformat(), end.isoformat(), item.get("summary", ""),
+                         description)
+    return Held(str(sid), fingerprint, start=_run_start(private),
+                extra={"etag": item.get("etag", ""), "event_id": item["id"]})
+
+
+def _run_start(private: dict) -> datetime | None:
+    try:
+        return datetime.fromisoformat(private[PROP_RUN])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _rfc3339(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _title(a: Action) -> str:
+    return a.suggestion.title if a.suggestion is not None else a.suggestion_id[:8]
