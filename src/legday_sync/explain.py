@@ -40,18 +40,20 @@ def print_rules(settings: Settings, console: Console) -> None:
             cells.append("fine" if w is None else f"{w:g} h")
         t.add_row(leg, *cells)
     console.print(t)
-    console.print(f"Why: {GUIDANCE[profile.goal]}.")
-    console.print(f"Evidence: {EVIDENCE['doma2019']}; {EVIDENCE['wilson2012']}.")
-    order = {"strength": "run first, lift second", "running": "lift first, run second",
-             "balanced": "either order"}[profile.goal]
-    console.print(f"\n[bold]{SAME_DAY_ORDER}[/bold] (info, never written): on one day, "
-                  f"goal {profile.goal} prefers {order}. {EVIDENCE['doma2013']}.")
+    console.print(f"Why: {GUIDANCE[profile.goal]}.", soft_wrap=True)
+    console.print(f"Evidence: {EVIDENCE['doma2019']}; {EVIDENCE['wilson2012']}.", soft_wrap=True)
+    order = {"strength": "prefers the run first and the leg workout second",
+             "running": "prefers the leg workout first and the run second",
+             "balanced": "has no preference"}[profile.goal]
+    console.print(f"\n[bold]{SAME_DAY_ORDER}[/bold] (info, never written): for a run and a leg "
+                  f"day on one day, goal {profile.goal} {order}. {EVIDENCE['doma2013']}.",
+                  soft_wrap=True)
     c = settings.classify
-    console.print("\n[bold]Keywords[/bold] (whole words; config [classify] extends them):")
+    console.print("\n[bold]Keywords[/bold] (whole words; config \\[classify] extends them):")
     for label, builtin, extra in (("leg day", classify.LEG_DAY, c.leg_day),
                                   ("run", classify.RUN, c.run),
                                   ("easy", classify.EASY, c.easy),
                                   ("hard", classify.HARD, c.hard),
                                   ("heavy", classify.HEAVY, c.heavy),
                                   ("ignored phrases", classify.IGNORE, c.ignore)):
-        console.print(f"  {label}: {', '.join((*builtin, *extra))}")
+        console.print(f"  {label}: {', '.join((*builtin, *extra))}", soft_wrap=True, markup=False)

@@ -63,8 +63,9 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
                   f"(now {_when(report.now, tz)}).")
     if report.conflicts:
         t = Table(title="Conflicts", title_justify="left", show_lines=False)
-        for col in ("leg day", "run", "gap", "window", "rule"):
+        for col in ("leg day", "run", "gap", "window"):
             t.add_column(col)
+        t.add_column("rule", no_wrap=True)
         for c in report.conflicts:
             style = "red" if c.severity == "conflict" else "yellow"
             t.add_row(f"{c.leg_day.event.title}\n{_when(c.leg_day.start, tz)}",
