@@ -1,0 +1,85 @@
+"""Config: defaults, path resolution, the example file, every problem at once."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from legday_sync.config import load, parse, parse_training_range, redact_url
+from legday_sync.errors import ConfigError
+from tests.conftest import ROOT
+
+
+def test_the_example_config_is_valid_and_complete() -> None:
+    raw = tomllib.loads((ROOT / "config.example.toml").read_text())
+    s = parse(raw, base=ROOT)
+    assert s.goal == "balanced" and s.tz.key == "Europe/Berlin"
+    assert s.source[0].path == ROOT / "examples" / "training.ics"
+    text = (ROOT / "config.example.toml").read_text()
+    # every key the DESIGN names is documented in it
+    for key in ("timezone", "goal", "past_days", "future_days", "recovery_hours",
+                "moderate_hours", "same_day_gap_hours", "heavy_extra_hours", "leg_day", "run",
+                "easy", "hard", "heavy", "ignore", "training_hours", "horizon_days", "name",
+                "type", "path", "url", "calendar_id", "[output.ics]", "[output.google]",
+                "calendar", "listen", "interval_minutes", "[state]", "dir", "client_secrets"):
+        assert key in text, key
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "cal.ics").write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[source]]\ntype = "ics"\npath = "cal.ics"\n[output.ics]\npath = "o.ics"\n'
+                   '[state]\ndir = "st"\n')
+    s = load(cfg)
+    assert s.source[0].path == tmp_path / "cal.ics"
+    assert s.output.ics is not None and s.output.ics.path == tmp_path / "o.ics"
+    assert s.state_dir == tmp_path / "st"
+    assert s.source[0].display_name == "cal"
+
+
+def test_defaults() -> None:
+    s = parse({}, base=Path("/"))
+    assert s.goal == "balanced" and s.window.future_days == 21
+    assert s.rules.recovery_hours == 48 and s.rules.heavy_extra_hours == 24
+    assert [str(r) for r in s.schedule.ranges] == ["06:00-09:00", "17:00-20:00"]
+    assert s.feed.listen == "127.0.0.1:8765" and s.daemon.interval_minutes == 15
+
+
+def test_all_problems_reported_at_once_with_keys() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse({"goal": "bulk", "timezone": "Nowhere/City", "window": {"past_dayz": 1},
+               "schedule": {"training_hours": ["18:00-07:00"]},
+               "source": [{"type": "ics"}], "feed": {"listen": "nonsense"}}, base=Path("/"))
+    keys = {p.key for p in info.value.problems}
+    assert {"goal", "timezone", "window.past_dayz", "schedule.training_hours", "source[0]",
+            "feed.listen"} <= keys
+    by_key = {p.key: p for p in info.value.problems}
+    assert by_key["window.past_dayz"].fix == "did you mean `past_days`?"
+    assert "ends before it starts" in by_key["schedule.training_hours"].message
+
+
+def test_duplicate_source_names_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.ics").write_text("")
+    with pytest.raises(ConfigError) as info:
+        parse({"source": [{"type": "ics", "path": "a.ics", "name": "x"},
+                          {"type": "ics", "url": "https://h/x.ics", "name": "x"}]},
+              base=tmp_path)
+    assert "two sources are named 'x'" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize(("text", "ok"), [("06:00-09:00", True), ("6:30-7:15", True),
+                                          ("17:00-24:00", True), ("09:00-06:00", False),
+                                          ("25:00-26:00", False), ("morning", False)])
+def test_training_ranges(text: str, ok: bool) -> None:
+    if ok:
+        parse_training_range(text)
+    else:
+        with pytest.raises(ValueError):
+            parse_training_range(text)
+
+
+def test_urls_lose_their_credentials_when_shown() -> None:
+    assert redact_url("https://me:hunter2@cal.example/x.ics") == "https://***@cal.example/x.ics"
+    assert "s3cr3t" not in redact_url("https://cal.example/x.ics?token=s3cr3t&a=1")
