@@ -14,4 +14,5 @@ Register = Callable[[argparse._SubParsersAction], None]
 REGISTER: list[Register] = [
     lambda sub: __import__("legday_sync.feed_cli", fromlist=["register"]).register(sub),
     lambda sub: __import__("legday_sync.google_auth", fromlist=["register"]).register(sub),
+    lambda sub: __import__("legday_sync.week_cli", fromlist=["register"]).register(sub),
 ]
