@@ -1,0 +1,514 @@
+"""The .ics source: a local file or an http(s)/webcal URL, read into ``Event``s.
+
+Pipeline: read bytes (file, or ``httpfetch`` with conditional GET and a last good
+copy) -> event cache keyed on a validator (mtime+size, or the body's hash) ->
+``decode`` (BOM, byte-level unfolding, UTF-8 else Windows-1252) -> ``prefilter``
+(drop what the window can't reach, without a full parse) -> icalendar ->
+x-wr-timezone -> recurring-ical-events, one series at a time so that a bad series
+costs a warning and not the source -> ``Event``s in UTC, sorted.
+
+A source that can't be read raises ``SourceError``; it never yields "no events".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import warnings as warnings_module
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+import x_wr_timezone
+
+from ..errors import SourceError
+from ..model import Event, Window
+from ..ports import FetchResult
+from .httpfetch import HttpFetcher, redact_url
+from .icsprefilter import decode, prefilter
+
+__all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
+
+#: bump when parsing changes, so cached events from an older version aren't used
+PARSER_VERSION = "1"
+#: how much wider than asked a parse looks, so the next sync's window hits the cache
+PARSE_BEFORE = timedelta(days=1)
+PARSE_AFTER = timedelta(days=7)
+#: a series with more occurrences than this inside one window is cut off (MINUTELY rules…)
+MAX_OCCURRENCES_PER_SERIES = 10_000
+
+_NOT_ICS_FIX = "check that the source points at an iCalendar (.ics) file"
+
+
+class EventCache(Protocol):
+    """Parsed events by (source, validator); the state layer implements it."""
+
+    def get(self, source: str, validator: str) -> tuple[Window, list[Event]] | None: ...
+
+    def put(self, source: str, validator: str, window: Window, events: Sequence[Event]) -> None: ...
+
+
+class IcsSource:
+    """A ``Source`` reading one .ics file or URL."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        path: Path | None = None,
+        url: str | None = None,
+        default_tz: ZoneInfo,
+        cache: EventCache | None = None,
+        http_cache_dir: Path | None = None,
+        readonly: bool = False,
+        timeout: float = 30.0,
+        max_bytes: int = 50 * 1024 * 1024,
+        max_redirects: int = 5,
+    ) -> None:
+        if (path is None) == (url is None):
+            raise ValueError("IcsSource needs exactly one of path= or url=")
+        self.name = name
+        self.path = Path(path) if path is not None else None
+        self.default_tz = default_tz
+        self.cache = cache
+        self.readonly = readonly
+        self.url: str | None = None
+        self._http: HttpFetcher | None = None
+        if url is not None:
+            url = url.strip()
+            low = url.lower()
+            if low.startswith("webcals://"):
+                url = "https://" + url[len("webcals://") :]
+            elif low.startswith("webcal://"):
+                url = "https://" + url[len("webcal://") :]
+            if not url.lower().startswith(("http://", "https://")):
+                raise ValueError(f"unsupported URL scheme: {redact_url(url)}")
+            self.url = url
+            self._http = HttpFetcher(
+                name,
+                url,
+                cache_dir=http_cache_dir,
+                readonly=readonly,
+                timeout=timeout,
+                max_bytes=max_bytes,
+                max_redirects=max_redirects,
+            )
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path is not None else redact_url(self.url or "")
+        return f"IcsSource({self.name!r}, {where})"
+
+    # --- Source protocol ---------------------------------------------------------------
+
+    def fetch(self, window: Window) -> FetchResult:
+        window = _utc_window(window)
+        if self._http is not None:
+            return self._fetch_url(window)
+        return self._fetch_path(window)
+
+    def _fetch_path(self, window: Window) -> FetchResult:
+        assert self.path is not None
+        try:
+            st = os.stat(self.path)
+            validator = self._validator(f"file:{st.st_mtime_ns}:{st.st_size}")
+            hit = self._from_cache(validator, window)
+            if hit is not None:
+                return FetchResult(events=hit)
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            raise SourceError(
+                self.name, f"file not found: {self.path}", fix="check the path in the config"
+            ) from None
+        except IsADirectoryError:
+            raise SourceError(
+                self.name, f"{self.path} is a folder, not an .ics file", fix=_NOT_ICS_FIX
+            ) from None
+        except OSError as exc:
+            raise SourceError(
+                self.name,
+                f"could not read {self.path}: {exc.strerror or exc}",
+                fix="check the file's permissions",
+            ) from None
+        events, warnings = self._parse_and_cache(data, validator, window)
+        return FetchResult(events=events, warnings=tuple(warnings))
+
+    def _fetch_url(self, window: Window) -> FetchResult:
+        assert self._http is not None
+        fetched = self._http.fetch()
+        warnings = list(fetched.warnings)
+        validator = self._validator(f"sha256:{fetched.sha256}")
+        hit = self._from_cache(validator, window)
+        if hit is not None:
+            fetched.commit()
+            return FetchResult(events=hit, warnings=tuple(warnings))
+        try:
+            events, more = self._parse_and_cache(fetched.body, validator, window)
+        except SourceError as err:
+            stored = fetched.stored
+            if not fetched.fresh or stored is None:
+                raise
+            # the server sent something unreadable: fall back to the last good copy
+            warnings.append(
+                f"{redact_url(self._http.url)} returned an unreadable calendar "
+                f"({err.message}); using the stale copy from {stored.fetched_at}"
+            )
+            validator = self._validator(f"sha256:{stored.sha256}")
+            hit = self._from_cache(validator, window)
+            if hit is not None:
+                return FetchResult(events=hit, warnings=tuple(warnings))
+            events, more = self._parse_and_cache(stored.body, validator, window)
+        else:
+            fetched.commit()
+        return FetchResult(events=events, warnings=tuple(warnings + more))
+
+    # --- cache -------------------------------------------------------------------------
+
+    def _validator(self, base: str) -> str:
+        # cached events depend on the default zone (floating times) and the parser
+        return f"{base}|tz={self.default_tz.key}|v={PARSER_VERSION}"
+
+    def _from_cache(self, validator: str, window: Window) -> tuple[Event, ...] | None:
+        if self.cache is None:
+            return None
+        got = self.cache.get(self.name, validator)
+        if got is None:
+            return None
+        cached_window, events = got
+        if cached_window.start > window.start or cached_window.end < window.end:
+            return None
+        return tuple(e for e in events if _overlaps(e, window))
+
+    def _parse_and_cache(
+        self, data: bytes, validator: str, window: Window
+    ) -> tuple[tuple[Event, ...], list[str]]:
+        wide = Window(window.start - PARSE_BEFORE, window.end + PARSE_AFTER)
+        events, warnings = parse_ics(data, wide, source=self.name, default_tz=self.default_tz)
+        if self.cache is not None and not self.readonly:
+            self.cache.put(self.name, validator, wide, events)
+        return tuple(e for e in events if _overlaps(e, window)), warnings
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+_BEGIN_CAL = re.compile(r"^BEGIN:VCALENDAR[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_END_CAL = re.compile(r"^END:VCALENDAR[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def parse_ics(
+    data: bytes,
+    window: Window,
+    *,
+    source: str,
+    default_tz: ZoneInfo,
+    use_prefilter: bool = True,
+) -> tuple[list[Event], list[str]]:
+    """The events of an .ics file overlapping ``window``, sorted, and warnings.
+
+    Raises ``SourceError`` when ``data`` is not a calendar at all.
+    ``use_prefilter=False`` parses everything (the reference the fast path is
+    tested against).
+    """
+    window = _utc_window(window)
+    if not data.strip():
+        raise SourceError(source, "the calendar file is empty", fix=_NOT_ICS_FIX)
+    try:
+        text, warnings = decode(data)
+    except UnicodeError as exc:
+        raise SourceError(source, f"could not decode the file: {exc}", fix=_NOT_ICS_FIX) from None
+    if "\x00" in text:
+        raise SourceError(source, "binary data, not an iCalendar file", fix=_NOT_ICS_FIX)
+    if not _BEGIN_CAL.search(text):
+        raise SourceError(source, "not an iCalendar file (no BEGIN:VCALENDAR)", fix=_NOT_ICS_FIX)
+    if not _END_CAL.search(text):
+        raise SourceError(
+            source,
+            "the calendar is truncated (no END:VCALENDAR)",
+            fix="the file or download was cut short; try again or re-export it",
+        )
+    if use_prefilter:
+        try:
+            reduced = prefilter(text, window.start, window.end)
+        except Exception:  # the fast path is an optimisation: never let it fail a source
+            reduced = None
+        if reduced is not None:
+            text = reduced.text
+    try:
+        with warnings_module.catch_warnings(record=True) as caught:
+            warnings_module.simplefilter("always")
+            calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except Exception as exc:  # icalendar raises ValueError and friends on garbage
+        raise SourceError(
+            source, f"not a valid iCalendar file: {_short(exc)}", fix=_NOT_ICS_FIX
+        ) from None
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        warnings.append(message)
+    calendars = [c for c in calendars if getattr(c, "name", "") == "VCALENDAR"]
+    if not calendars:
+        raise SourceError(source, "no VCALENDAR in the file", fix=_NOT_ICS_FIX)
+    events: list[Event] = []
+    for cal in calendars:
+        events.extend(_Expander(source, default_tz, warnings).run(cal, window))
+    events.sort(key=_sort_key)
+    return events, warnings
+
+
+class _Expander:
+    def __init__(self, source: str, default_tz: ZoneInfo, warnings: list[str]) -> None:
+        self.source = source
+        self.default_tz = default_tz
+        self.warnings = warnings
+        self.local_tz: Any = default_tz
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def run(self, cal: icalendar.Calendar, window: Window) -> list[Event]:
+        calscale = str(cal.get("CALSCALE", "GREGORIAN")).upper()
+        if calscale != "GREGORIAN":
+            raise SourceError(
+                self.source,
+                f"the calendar uses CALSCALE:{calscale}; only Gregorian calendars are supported",
+                fix="export the calendar with the Gregorian calendar scale",
+            )
+        self._clean(cal)
+        recurring = self._recurring_uids(cal)
+        try:
+            standard = x_wr_timezone.to_standard(cal)
+        except Exception as exc:
+            self.warn(f"ignored X-WR-TIMEZONE {str(cal.get('X-WR-TIMEZONE'))!r}: {_short(exc)}")
+            standard = cal
+        # floating times are read in the zone the span is given in (recurring-ical-events)
+        start = (window.start - timedelta(days=1)).astimezone(self.default_tz)
+        end = (window.end + timedelta(days=1)).astimezone(self.default_tz)
+        events: list[Event] = []
+        for series in self._series(standard):
+            for comp in self._occurrences(series, start, end):
+                try:
+                    event = self._to_event(comp, recurring)
+                except Exception as exc:
+                    self.warn(f"skipped an occurrence of {_label(comp)}: {_short(exc)}")
+                    continue
+                if event is not None and _overlaps(event, window):
+                    events.append(event)
+        return events
+
+    # -- before expansion
+
+    def _clean(self, cal: icalendar.Calendar) -> None:
+        """Drop VEVENTs without DTSTART, give UID-less ones a stable UID, flag unknown TZIDs."""
+        local = str(cal.get("X-WR-TIMEZONE", "") or "") or self.default_tz.key
+        for parent in cal.walk():
+            kept = []
+            for comp in parent.subcomponents:
+                if comp.name != "VEVENT":
+                    kept.append(comp)
+                    continue
+                if comp.get("DTSTART") is None:
+                    self.warn(f"skipped event {_label(comp)}: it has no DTSTART")
+                    continue
+                if not _readable_time(comp.get("DTSTART")):
+                    self.warn(f"skipped event {_label(comp)}: its DTSTART is unreadable")
+                    continue
+                if comp.get("UID") is None or not str(comp.get("UID")).strip():
+                    uid = "legday-nouid-" + _component_hash(comp)
+                    comp.pop("UID", None)
+                    comp.add("UID", uid)
+                    self.warn(f"event {_label(comp)} has no UID; using {uid}")
+                self._check_tzids(comp, local)
+                kept.append(comp)
+            parent.subcomponents[:] = kept
+
+    def _check_tzids(self, comp: icalendar.cal.Component, local: str) -> None:
+        for key in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+            prop = comp.get(key)
+            if prop is None or isinstance(prop, list) or not _readable_time(prop):
+                continue
+            tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
+            value = prop.dt
+            if tzid and isinstance(value, datetime) and value.tzinfo is None:
+                self.warn(
+                    f"event {_label(comp)} uses the unknown time zone {str(tzid)!r} "
+                    f"(no VTIMEZONE for it); read its times in {local}"
+                )
+                return
+
+    @staticmethod
+    def _recurring_uids(cal: icalendar.Calendar) -> set[str]:
+        return {
+            str(comp.get("UID"))
+            for comp in cal.walk("VEVENT")
+            if "RRULE" in comp or "RDATE" in comp or "RECURRENCE-ID" in comp
+        }
+
+    # -- expansion
+
+    def _series(self, cal: icalendar.Calendar) -> list[Any]:
+        try:
+            return list(recurring_ical_events.of(cal).series)
+        except Exception:
+            pass
+        # some series breaks the whole query: build it UID by UID to find the culprit
+        groups: dict[str, list[icalendar.cal.Component]] = {}
+        for comp in cal.walk("VEVENT"):
+            groups.setdefault(str(comp.get("UID")), []).append(comp)
+        others = [c for c in cal.subcomponents if c.name != "VEVENT"]
+        result: list[Any] = []
+        for comps in groups.values():
+            mini = icalendar.Calendar()
+            mini.update(cal)
+            mini.subcomponents = [*others, *comps]
+            try:
+                result.extend(recurring_ical_events.of(mini).series)
+            except Exception as exc:
+                self.warn(f"skipped the series {_label(comps[0])}: {_short(exc)}")
+        return result
+
+    def _occurrences(
+        self, series: Any, start: datetime, end: datetime
+    ) -> Iterable[icalendar.cal.Component]:
+        comps = []
+        try:
+            for n, occurrence in enumerate(series.between(start, end)):
+                if n >= MAX_OCCURRENCES_PER_SERIES:
+                    self.warn(
+                        f"the series UID {series.uid} has more than "
+                        f"{MAX_OCCURRENCES_PER_SERIES} occurrences in the window; "
+                        "the rest are ignored"
+                    )
+                    break
+                comps.append(occurrence.as_component(False))
+        except Exception as exc:
+            self.warn(f"skipped the series UID {series.uid}: {_short(exc)}")
+            return []
+        return comps
+
+    # -- after expansion
+
+    def _to_utc(self, value: date | datetime) -> tuple[datetime, bool]:
+        if isinstance(value, datetime):
+            if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+                value = value.replace(tzinfo=self.default_tz)
+            return value.astimezone(UTC), False
+        if isinstance(value, date):
+            return datetime.combine(value, time(0), tzinfo=self.default_tz).astimezone(UTC), True
+        raise ValueError(f"not a date or time: {value!r}")
+
+    def _to_event(self, comp: icalendar.cal.Component, recurring: set[str]) -> Event | None:
+        if "X-LEGDAY-SYNC" in comp:
+            return None
+        if str(comp.get("STATUS", "")).strip().upper() == "CANCELLED":
+            return None
+        raw_start = comp["DTSTART"].dt
+        start, all_day = self._to_utc(raw_start)
+        if comp.get("DTEND") is not None:
+            end, _ = self._to_utc(comp["DTEND"].dt)
+        elif comp.get("DURATION") is not None:
+            duration = comp["DURATION"].dt
+            if not isinstance(raw_start, datetime):
+                end, _ = self._to_utc(raw_start + timedelta(days=duration.days))
+            else:
+                local = raw_start if raw_start.tzinfo else raw_start.replace(tzinfo=self.default_tz)
+                end = (local + duration).astimezone(UTC)
+        elif all_day:
+            end, _ = self._to_utc(raw_start + timedelta(days=1))
+        else:
+            end = start
+        end = max(end, start)
+        uid = str(comp.get("UID"))
+        original: datetime | None = None
+        if uid in recurring:
+            rid = comp.get("RECURRENCE-ID")
+            original = self._to_utc(rid.dt)[0] if rid is not None else start
+        return Event(
+            source=self.source,
+            uid=uid,
+            start=start,
+            end=end,
+            title=_text(comp.get("SUMMARY")),
+            original_start=original,
+            all_day=all_day,
+            categories=_categories(comp.get("CATEGORIES")),
+            description=_text(comp.get("DESCRIPTION")),
+            transparent=_text(comp.get("TRANSP")).strip().upper() == "TRANSPARENT",
+            url=_text(comp.get("URL")),
+        )
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _readable_time(prop: Any) -> bool:
+    try:
+        return isinstance(prop.dt, date)
+    except Exception:  # icalendar 7 raises BrokenCalendarProperty on access
+        return False
+
+
+def _utc_window(window: Window) -> Window:
+    def utc(value: datetime) -> datetime:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    return Window(utc(window.start), utc(window.end))
+
+
+def _overlaps(event: Event, window: Window) -> bool:
+    if event.start == event.end:
+        return window.start <= event.start < window.end
+    return event.start < window.end and event.end > window.start
+
+
+def _sort_key(event: Event) -> tuple[Any, ...]:
+    return (event.start, event.uid, event.original_start or event.start, event.end, event.title)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    out: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        cats = getattr(item, "cats", None)
+        if cats is None:
+            cats = str(item).split(",")
+        for cat in cats:
+            text = str(cat).strip()
+            if text:
+                out.append(text)
+    return tuple(out)
+
+
+def _label(comp: Any) -> str:
+    summary = _text(comp.get("SUMMARY")) if hasattr(comp, "get") else ""
+    uid = _text(comp.get("UID")) if hasattr(comp, "get") else ""
+    parts = []
+    if summary:
+        parts.append(repr(summary))
+    parts.append(f"(UID {uid})" if uid else "(no UID)")
+    return " ".join(parts)
+
+
+def _component_hash(comp: icalendar.cal.Component) -> str:
+    try:
+        raw = comp.to_ical()
+    except Exception:
+        raw = repr(sorted((str(k), str(v)) for k, v in comp.items())).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "…"

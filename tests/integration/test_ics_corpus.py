@@ -1,0 +1,87 @@
+"""Every real-world test calendar shipped with icalendar and recurring-ical-events loads.
+
+Each either returns events or raises SourceError — never another exception —
+and within a bounded time. Plus the fast path on a large calendar.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from legday_sync.errors import SourceError
+from legday_sync.model import Window
+from legday_sync.sources.ics import IcsSource, parse_ics
+from legday_sync.sources.icsprefilter import decode, prefilter
+from tests.ics_gen import generate
+
+WIDE = Window(datetime(1995, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC))
+PER_FILE_SECONDS = 20.0
+
+
+def _corpus() -> list[tuple[str, Path]]:
+    found: list[tuple[str, Path]] = []
+    for module in (icalendar, recurring_ical_events):
+        root = Path(module.__file__).parent  # type: ignore[arg-type]
+        for path in sorted(root.rglob("*.ics")):
+            found.append((f"{module.__name__}/{path.relative_to(root)}", path))
+    return found
+
+
+CORPUS = _corpus()
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(CORPUS) >= 200
+
+
+@pytest.mark.parametrize("path", [p for _, p in CORPUS], ids=[i for i, _ in CORPUS])
+def test_corpus_file_loads_or_fails_cleanly(path: Path) -> None:
+    source = IcsSource("corpus", path=path, default_tz=ZoneInfo("Europe/Berlin"))
+    began = time.perf_counter()
+    try:
+        result = source.fetch(WIDE)
+    except SourceError as err:
+        assert err.source == "corpus" and err.message
+    else:
+        assert all(e.source == "corpus" for e in result.events)
+        assert all(e.start.utcoffset() == timedelta(0) for e in result.events)
+        assert all(e.start <= e.end for e in result.events)
+        starts = [(e.start, e.uid) for e in result.events]
+        assert starts == sorted(starts)
+    assert time.perf_counter() - began < PER_FILE_SECONDS
+
+
+def test_known_good_corpus_files_give_events() -> None:
+    """Guard against "everything raises SourceError", which the test above would allow."""
+    loaded = 0
+    for _, path in CORPUS:
+        try:
+            result = IcsSource("c", path=path, default_tz=ZoneInfo("UTC")).fetch(WIDE)
+        except SourceError:
+            continue
+        loaded += bool(result.events)
+    assert loaded >= 120
+
+
+def test_large_calendar_fast_path() -> None:
+    """20,000 VEVENTs over years, a 3-week window: the prefilter skips the history."""
+    around = datetime(2026, 11, 24, 8, tzinfo=UTC)
+    data = generate(7, around, n_single=19_000, n_series=400, years=10, near=0.02)
+    window = Window(around - timedelta(days=7), around + timedelta(days=14))
+    text, _ = decode(data)
+    reduced = prefilter(text, window.start, window.end)
+    assert reduced is not None
+    assert reduced.dropped > 0.9 * (reduced.kept + reduced.dropped)
+    began = time.perf_counter()
+    events, _ = parse_ics(data, window, source="big", default_tz=ZoneInfo("Europe/Berlin"))
+    elapsed = time.perf_counter() - began
+    assert events
+    # the target is well under 1.5 s; allow slack for loaded CI machines
+    assert elapsed < 5.0, f"fast path took {elapsed:.2f} s"
