@@ -43,6 +43,8 @@ WORK = ("meeting", "review", "sync", "call", "standup", "stand-up", "planning", 
         "report", "client", "customer", "webinar", "conference", "lunch", "dinner", "brunch",
         "plan", "audit", "check-in", "onboarding", "offsite", "all-hands", "sprint", "release",
         "deploy", "incident", "training course", "course", "class", "lecture", "exam")
+#: events with a date of their own (races): never moved
+FIXED = ("race", "marathon", "half marathon", "parkrun", "ultra", "relay")
 #: hard or easy words strong enough to make a run on their own
 STRONG_RUN = ("tempo", "interval", "intervals", "fartlek", "hill repeats", "long run",
               "shakeout", "speedwork", "threshold")
@@ -82,6 +84,7 @@ class Classifier:
             "other": _pattern(OTHER_SPORT),
             "work": _pattern(WORK),
             "strong": _pattern(STRONG_RUN),
+            "fixed": _pattern(FIXED),
         }
 
     def _has(self, name: str, text: str) -> bool:
@@ -104,7 +107,7 @@ class Classifier:
                 intensity = "easy"
             else:
                 intensity = "moderate"
-            return Workout(event, "run", intensity)
+            return Workout(event, "run", intensity, fixed=self._has("fixed", text))
         return None
 
     def _is_run(self, text: str) -> bool:

@@ -73,6 +73,8 @@ class Workout:
     event: Event
     kind: Kind
     intensity: Intensity
+    #: a race keeps its date: the tool suggests no new time for it
+    fixed: bool = False
 
     @property
     def start(self) -> datetime:

@@ -119,6 +119,13 @@ def suggest(conflicts: Sequence[Conflict], workouts: Sequence[Workout],
         run = binding.run
         suggestions.append(_instead(binding, profile))
         busy.add(run.start, run.end)
+        if run.fixed:
+            notes.append(
+                f"“{run.event.title}” ({_local(run.start, profile.tz)}) looks like a race, which "
+                f"keeps its date: no new time is suggested for it. Consider moving or lightening "
+                f"“{binding.leg_day.event.title}” ({_local(binding.leg_day.start, profile.tz)}) "
+                f"instead.")
+            continue
         ready = max(c.leg_day.end + timedelta(hours=c.window_hours or 0) for c in group)
         slot = find_slot(run, max(ready, now), index, busy, profile, schedule)
         if slot is None:
