@@ -97,7 +97,9 @@ def load_credentials(path: Path):
                         AUTH_FIX) from None
     token_uri = os.environ.get(ENV_TOKEN_URI, "").strip()
     if token_uri:
+        expiry = creds.expiry
         creds = creds.with_token_uri(token_uri)
+        creds.expiry = expiry  # the copy forgets it, and would use an expired token
     return creds
 
 
@@ -203,6 +205,10 @@ class GoogleClient:
         import httplib2
         from googleapiclient.discovery import build
 
+        # httplib2 silently re-sends any request (POSTs too) once after a dropped
+        # connection; a lost response would then create a second calendar. Retries are
+        # ours alone, visible and bounded.
+        httplib2.RETRIES = 1
         self.credentials = credentials
         self.token_file = token_file
         self._saved_token = credentials.token
@@ -225,7 +231,7 @@ class GoogleClient:
         self.service.close()
 
     # -- retries ---------------------------------------------------------------------
-    def _retrying(self, retry_on: Callable[[BaseException], bool]):
+    def retrying(self, retry_on: Callable[[BaseException], bool]):
         from tenacity import (
             Retrying,
             retry_if_exception,
@@ -266,7 +272,7 @@ class GoogleClient:
     def call(self, request, what: str) -> Any:
         """Execute one request with retries; raise ApiFailure (or AuthError) when it fails."""
         try:
-            for attempt in self._retrying(is_transient):
+            for attempt in self.retrying(is_transient):
                 with attempt:
                     self.requests_sent += 1
                     result = request.execute(num_retries=0)
@@ -328,7 +334,7 @@ class GoogleClient:
                 raise _PartsFailed(f"{len(pending)} part(s) failed")
 
         try:
-            for attempt in self._retrying(lambda e: isinstance(e, _PartsFailed)
+            for attempt in self.retrying(lambda e: isinstance(e, _PartsFailed)
                                           or is_transient(e)):
                 with attempt:
                     one_round()

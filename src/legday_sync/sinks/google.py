@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ..errors import AuthError, SinkError
-from ..google_api import ApiFailure, GoogleClient, describe, http_status
+from ..google_api import ApiFailure, GoogleClient, describe, http_status, is_transient
 from ..model import MARKER, Action, Suggestion, digest
 from ..ports import Held
 
@@ -94,11 +94,41 @@ class GoogleSink:
                     "description": "Recovery-aware suggestions written by legday-sync. "
                                    "Delete or edit any of them: legday-sync respects that. "
                                    f"({self.marker})"}
-            cal = self.client.call(self.client.service.calendars().insert(body=body),
-                                   "creating the suggestions calendar")
-            self._calendar_id = cal["id"]
-            self._remember(cal["id"])
+            self._calendar_id = self._create_calendar(body)
+            self._remember(self._calendar_id)
         return self._calendar_id
+
+    def _create_calendar(self, body: dict) -> str:
+        """Insert the calendar; after a failed try, look for it first (the insert may have
+        happened with its answer lost), so there is never a second one."""
+        what = "creating the suggestions calendar"
+        try:
+            for attempt in self.client.retrying(is_transient):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        found = self._find_calendar()
+                        if found is not None:
+                            return found
+                    self.client.requests_sent += 1
+                    cal = self.client.service.calendars().insert(body=body).execute(
+                        num_retries=0)
+                    created = str(cal["id"])
+                    self._drop_twins(created)
+                    return created
+        except ApiFailure:
+            raise
+        except Exception as e:
+            raise describe(e, what) from e
+        raise AssertionError("unreachable")
+
+    def _drop_twins(self, keep: str) -> None:
+        """A lost answer re-sent by the HTTP layer can create the calendar twice: delete
+        the empty twins (ours by their marker) so there is only one."""
+        for c in self._find_calendars():
+            if c != keep and not self._events(c):
+                log.warning("deleting a duplicate suggestions calendar %s", c)
+                self.client.call(self.client.service.calendars().delete(calendarId=c),
+                                 "deleting a duplicate suggestions calendar")
 
     def _remember(self, calendar_id: str) -> None:
         if self.state.meta(self.meta_key) != calendar_id:
@@ -107,6 +137,10 @@ class GoogleSink:
 
     def _find_calendar(self) -> str | None:
         """The tool's calendar in the user's calendar list (after a crash lost its id)."""
+        found = self._find_calendars()
+        return found[0] if found else None
+
+    def _find_calendars(self) -> list[str]:
         service = self.client.service
 
         def request(page_token: str | None):
@@ -114,11 +148,8 @@ class GoogleSink:
             return service.calendarList().list(maxResults=250, **extra)
 
         items, _ = self.client.pages(request, "looking for the suggestions calendar")
-        for c in items:
-            if self.marker in (c.get("description") or "") and \
-                    c.get("accessRole") == "owner":
-                return str(c["id"])
-        return None
+        return [str(c["id"]) for c in items
+                if self.marker in (c.get("description") or "") and c.get("accessRole") == "owner"]
 
     # -- the port ----------------------------------------------------------------------
     def load(self) -> dict[str, Held]:
