@@ -323,7 +323,7 @@ h3{font-size:1.05rem;margin:1em 0 .3em}
 .summary li{border:1px solid var(--line);border-radius:6px;padding:6px 10px}
 .summary .bad{border-color:var(--bad);color:var(--bad);font-weight:600}
 .scroll{overflow-x:auto;border:1px solid var(--line);border-radius:6px}
-svg.timeline{display:block;width:100%;min-width:680px;height:auto;font-family:inherit}
+svg.timeline{display:block;width:100%;min-width:860px;height:auto;font-family:inherit}
 svg.timeline text{font-size:12px}
 svg.timeline .bl{fill:#fff;font-weight:600}
 svg.timeline .rl{fill:#1f2937;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}
