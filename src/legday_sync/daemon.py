@@ -165,7 +165,7 @@ class Daemon:
             id=JOB_ID, name="legday-sync", next_run_time=datetime.now(tz),
             max_instances=1, coalesce=True,
             # after a suspend, a run late by less than this still happens (once)
-            misfire_grace_time=max(1, int(max(interval, 3600))))
+            misfire_grace_time=max(3600, int(interval)))
         self._install_signals()
         if self.server is not None:
             self.server.start()

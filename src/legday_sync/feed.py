@@ -332,6 +332,8 @@ class Feed:
     def _healthz(self, method: str) -> tuple[str, list[tuple[str, str]], bytes]:
         if method not in ("GET", "HEAD"):
             return _not_allowed()
+        if self.watch:
+            self._maybe_recheck()
         snap = self._snapshot
         info: dict[str, Any] = {"last_sync": self._status()}
         last = info["last_sync"]
@@ -409,7 +411,8 @@ def public_status(raw: dict[str, Any]) -> dict[str, Any]:
 class FeedServer:
     """waitress in a background thread, with limits and a clean stop."""
 
-    def __init__(self, app: Feed, host: str, port: int, *, threads: int = 4) -> None:
+    def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]], host: str,
+                 port: int, *, threads: int = 4) -> None:
         from waitress.server import create_server
 
         self._map: dict[int, Any] = {}

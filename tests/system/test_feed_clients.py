@@ -108,16 +108,17 @@ def test_vdirsyncer_and_khal_read_the_served_feed(example_dir: Path, tmp_path: P
     with running(cfg, "serve") as (proc, log):
         url = feed_url(cfg)
         wait_for(lambda: get(url).ok, 20, "the feed server", proc, log)
+        served = get(url).content.count(b"BEGIN:VEVENT")
         sub = Subscriber(tmp_path / "subscriber", url)
         sub.sync()
-        assert len(list(sub.vdir.glob("*.ics"))) == 8
+        assert len(list(sub.vdir.glob("*.ics"))) == served >= 4
         lines = sub.khal_list("2026-11-23", "2026-12-08")
         stop(proc, log)
     assert "2026-11-24 07:00 Yoga & stretching instead of Tempo run 8k" in lines
     assert "2026-12-01 07:00 Walk instead of Intervals 6x800m" in lines
-    assert any(line.startswith("2026-12-06 19:30 Race 10k — Nikolauslauf (moved from")
+    assert any(line.startswith("2026-11-25 ") and "Tempo run 8k (moved from" in line
                for line in lines), lines
-    assert len(lines) == 8
+    assert len(lines) == served
 
 
 def test_a_source_change_reaches_the_subscriber_after_the_next_run(tmp_path: Path) -> None:
