@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from legday_sync import config, google_api
-from legday_sync.state import ensure_private_dir, write_private
+from legday_sync.google_api import GoogleClient
+from legday_sync.sinks.google import GoogleSink
+from legday_sync.state import State, ensure_private_dir, write_private
 from tests.google_emulator import CalendarEmulator
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -101,3 +104,22 @@ def subprocess_env(emu: CalendarEmulator) -> dict[str, str]:
     env[google_api.ENV_ENDPOINT] = emu.base_url
     env[google_api.ENV_TOKEN_URI] = emu.token_uri
     return env
+
+
+_SHARED: list[CalendarEmulator] = []
+
+
+def shared_emulator() -> CalendarEmulator:
+    """One emulator for the contract tests' factories (which get no fixtures)."""
+    if not _SHARED:
+        _SHARED.append(CalendarEmulator().start())
+        atexit.register(_SHARED[0].stop)
+    return _SHARED[0]
+
+
+def contract_google_sink(tmp: Path) -> GoogleSink:
+    """A GoogleSink on the shared emulator, with a calendar of its own (a unique name)."""
+    emu = shared_emulator()
+    return GoogleSink("Legday suggestions", state=State(tmp / "google-state"),
+                      tz_name="Europe/Berlin", name=f"google-{tmp.name}",
+                      connect=lambda: GoogleClient(emu.credentials(), base_url=emu.base_url))

@@ -15,6 +15,7 @@ from legday_sync.ports import Sink
 from legday_sync.rules import Profile, find_conflicts
 from legday_sync.sinks.ics import IcsFileSink
 from legday_sync.suggest import Schedule, suggest
+from tests.google_support import contract_google_sink
 from tests.helpers import BERLIN, at, leg, run
 
 NOW = at("2026-11-23 06:00")
@@ -22,6 +23,7 @@ NOW = at("2026-11-23 06:00")
 SINKS: dict[str, Callable[[Path], Sink]] = {
     "fake": lambda tmp: FakeSink(),
     "ics-file": lambda tmp: IcsFileSink(tmp / "out.ics", tz=BERLIN),
+    "google": contract_google_sink,
 }
 
 

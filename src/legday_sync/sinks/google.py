@@ -175,7 +175,9 @@ class GoogleSink:
         out: dict[str, Held] = {}
         for item in items:
             held = to_held(item)
-            if held is not None:
+            # a tombstone can't tell the user's deletion from the tool's own: the ledger
+            # does (what it recorded and the calendar lacks was deleted by the user)
+            if held is not None and not held.deleted:
                 out[held.suggestion_id] = held
         return out
 
@@ -184,8 +186,7 @@ class GoogleSink:
 
         def request(page_token: str | None):
             extra = {"pageToken": page_token} if page_token else {}
-            return service.events().list(calendarId=cal, showDeleted=True, maxResults=2500,
-                                         **extra)
+            return service.events().list(calendarId=cal, maxResults=2500, **extra)
 
         items, _ = self.client.pages(request, "reading the suggestions calendar")
         return items
