@@ -416,6 +416,8 @@ class FeedServer:
         from waitress.server import create_server
 
         self._map: dict[int, Any] = {}
+        # "Task queue depth is 1" per request under a burst: noise, not news, for a feed
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         try:
             self.server = create_server(
                 app, map=self._map, host=host, port=port, threads=threads, connection_limit=64,
