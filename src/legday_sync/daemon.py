@@ -26,6 +26,7 @@ from .errors import LegdayError, LockBusy
 from .feed import Feed, FeedServer, ensure_token
 from .redact import redact
 from .service import ics_output_path
+from .status_page import with_status_page
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,20 @@ class Daemon:
         ensure_token(settings.state_dir)
         self.feed = Feed(ics_output_path(settings), settings.state_dir, tz=settings.tz,
                          name=settings.feed.name, extra_status=self._status)
-        self.server = (FeedServer(self.feed, settings.feed.host, settings.feed.port)
+        #: the last sync's report, which the status page shows
+        self.last_report: Any = None
+        page = with_status_page(self.feed, settings, week=self._week)
+        self.server = (FeedServer(page, settings.feed.host, settings.feed.port)
                        if serve else None)
+
+    def _week(self, now: datetime) -> Any:
+        """The status page's week: from the last scheduled sync, so a page view reads no
+        calendar; before the first sync has finished, from a dry run."""
+        from .service import sync_once
+        from .week import build_week
+
+        report = self.last_report or sync_once(self.settings, now, dry_run=True)
+        return build_week(report, now, self.settings.tz, 14)
 
     # -- one scheduled run ------------------------------------------------------------
     def run_once(self) -> bool:
@@ -77,6 +90,7 @@ class Daemon:
         try:
             with self._wait_for_lock(sync_lock):
                 report = sync_once(self.settings, datetime.now(self.settings.tz))
+            self.last_report = report
             changed = self.feed.refresh()
             ok = report.ok
             summary = (f"{len(report.conflicts)} conflict(s), {len(report.suggestions)} "
@@ -209,7 +223,7 @@ def serve_forever(settings: Settings) -> int:
     ensure_token(settings.state_dir)
     feed = Feed(ics_output_path(settings), settings.state_dir, tz=settings.tz,
                 name=settings.feed.name)
-    server = FeedServer(feed, settings.feed.host, settings.feed.port)
+    server = FeedServer(with_status_page(feed, settings), settings.feed.host, settings.feed.port)
     stop = threading.Event()
 
     def handler(signum: int, frame: FrameType | None) -> None:

@@ -182,6 +182,13 @@ def test_daemon_syncs_follows_the_source_and_stops_cleanly(live: Path) -> None:
 
         info = get(health).json()
         assert info["ok"] is True and info["daemon"]["runs"] >= 2
+        # the status page behind the same token shows the week from the daemon's last sync
+        token = url.rsplit("/", 1)[1].removesuffix(".ics")
+        page = get(f"{base_url(live)}/{token}/")
+        assert page.ok and page.headers["Content-Type"].startswith("text/html")
+        assert "Hill repeats 10x200m" in page.text and "run-within-recovery" in page.text
+        assert url in page.text  # the feed URL to copy
+        assert get(f"{base_url(live)}/{token[:-1]}x/").status_code == 404
         assert info["last_sync"]["sources"] == {"training": "ok"}
         assert get(url.replace("/feed/", "/feed/x")).status_code == 404
         stop(proc, log)

@@ -157,7 +157,7 @@ def render(events: Iterable[StoredEvent], *, tz: ZoneInfo, name: str,
     cal.add("X-WR-CALNAME", name)
     cal.add("X-WR-CALDESC", "Recovery-aware suggestions from legday-sync")
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("X-PUBLISHED-TTL", REFRESH)
+    cal.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))  # an X- property: say the type
     cal.add("LAST-MODIFIED", modified)
     tzid = str(tz.key)
     local = tzid != "UTC"
