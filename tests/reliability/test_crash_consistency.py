@@ -1,0 +1,166 @@
+"""Crash consistency: SIGKILL `legday-sync sync` at every write point, re-run, compare.
+
+The sync reads the example calendar and writes to the .ics sink and to a Google
+suggestions calendar in the Calendar v3 emulator. ``crashhook`` counts the write
+points (SQLite statements, fsync, rename, os.write, Google mutations before and
+after their response) and kills the process with SIGKILL at the Nth. After each
+kill the sync is run again to completion; then the .ics file must be
+byte-identical to an uninterrupted run's, the emulator must hold the same events
+(ids, titles, times, descriptions) in exactly one suggestions calendar, the ledger
+must equal the uninterrupted run's, ``PRAGMA integrity_check`` must say ok, and a
+third run (``--dry-run``) must plan nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from legday_sync.state import ensure_private_dir, write_private
+from tests.conftest import EXAMPLE_NOW, EXAMPLES, ROOT
+from tests.google_emulator import CalendarEmulator
+from tests.reliability.crashhook import SEPARATOR
+
+pytestmark = pytest.mark.slow
+
+MIN_KILL_POINTS = 30
+RUN_TIMEOUT = 60
+
+
+@dataclass
+class Outcome:
+    ics: bytes
+    google: list[tuple]
+    calendars: int
+    ledger: list[tuple]
+    integrity: str
+    leftover_tmp: list[str]
+
+
+def _setup(root: Path, emu: CalendarEmulator) -> Path:
+    root.mkdir(parents=True)
+    shutil.copy(EXAMPLES / "training.ics", root / "training.ics")
+    toml = (EXAMPLES / "legday-sync.toml").read_text(encoding="utf-8")
+    toml += '\n[output.google]\ncalendar = "Legday suggestions"\n'
+    (root / "legday-sync.toml").write_text(toml, encoding="utf-8")
+    state = ensure_private_dir(root / ".state")
+    write_private(state / "google-token.json", emu.credentials().to_json().encode())
+    return root / "legday-sync.toml"
+
+
+def _env(emu: CalendarEmulator, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGDAY_")}
+    env.update(LEGDAY_SYNC_GOOGLE_ENDPOINT=emu.base_url, LEGDAY_SYNC_GOOGLE_TOKEN_URI=emu.token_uri,
+               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""), **extra)
+    return env
+
+
+def _sync(cfg: Path, emu: CalendarEmulator, *extra: str, **env: str
+          ) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.reliability.crashhook", "--config", str(cfg), "sync",
+         "--json", "--now", EXAMPLE_NOW, "--wait", "0", *extra],
+        env=_env(emu, **env), cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+
+
+def _outcome(cfg: Path, emu: CalendarEmulator) -> Outcome:
+    state = cfg.parent / ".state"
+    cals = [c for c, v in emu.backend.calendars.items()
+            if not v.get("_primary") and not v.get("_deleted")]
+    google: list[tuple] = []
+    for cal in cals:
+        for e in emu.events(cal):
+            google.append((e["id"], e.get("summary"), e["start"].get("dateTime"),
+                           e["end"].get("dateTime"), e.get("description"),
+                           e.get("transparency"),
+                           json.dumps(e.get("extendedProperties"), sort_keys=True)))
+    db = sqlite3.connect(state / "state.sqlite3")
+    try:
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        ledger = sorted(db.execute(
+            "SELECT sink, suggestion_id, fingerprint, status, run_start FROM ledger").fetchall())
+    finally:
+        db.close()
+    return Outcome(ics=(state / "suggestions.ics").read_bytes(), google=sorted(google),
+                   calendars=len(cals), ledger=ledger, integrity=integrity,
+                   leftover_tmp=sorted(p.name for p in state.glob(".*.tmp")))
+
+
+def _points(log: Path) -> list[str]:
+    return log.read_text().splitlines()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, list[str], dict]:
+    root = tmp_path_factory.mktemp("crash-ref")
+    with CalendarEmulator() as emu:
+        cfg = _setup(root / "run", emu)
+        log = root / "points.log"
+        done = _sync(cfg, emu, LEGDAY_CRASH_LOG=str(log))
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        again = _sync(cfg, emu, "--dry-run")
+        assert again.returncode == 0 and json.loads(again.stdout)["actions"] == []
+        return _outcome(cfg, emu), _points(log), report
+
+
+def test_the_uninterrupted_run_writes_both_sinks(reference) -> None:
+    outcome, points, report = reference
+    assert len(points) >= MIN_KILL_POINTS, points
+    kinds = {p.split()[1] for p in points}
+    assert {"sqlite", "fsync", "replace", "google>", "google<"} <= kinds
+    assert outcome.calendars == 1 and outcome.integrity == "ok"
+    n = len(report["suggestions"])
+    assert n >= 3
+    assert outcome.ics.count(b"BEGIN:VEVENT") == n and len(outcome.google) == n
+    assert {s for s, *_ in outcome.ledger} == {"ics", "google"}
+
+
+def _kill_and_recover(base: Path, at: int) -> tuple[int, Outcome, str, list[str]]:
+    with CalendarEmulator() as emu:
+        cfg = _setup(base / f"kill-{at:03d}", emu)
+        killed = _sync(cfg, emu, LEGDAY_CRASH_AT=str(at))
+        # the re-run to completion, then a third run (--dry-run) in the same process
+        recovered = _sync(cfg, emu, LEGDAY_CRASH_THEN_DRY_RUN="1")
+        assert recovered.returncode == 0, f"kill point {at}: re-run failed: {recovered.stderr}"
+        _, third = recovered.stdout.split(SEPARATOR + "\n")
+        actions = json.loads(third)["actions"]
+        return killed.returncode, _outcome(cfg, emu), third, actions
+
+
+def test_sigkill_at_every_write_point_then_rerun_converges(reference, tmp_path: Path) -> None:
+    want, points, _ = reference
+    every = list(range(1, len(points) + 1))
+    assert len(every) >= MIN_KILL_POINTS
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda n: (n, *_kill_and_recover(tmp_path, n)), every))
+    problems = []
+    for at, code, got, _third, actions in results:
+        where = f"kill point {at} ({points[at - 1]})"
+        if code != -signal.SIGKILL:
+            problems.append(f"{where}: the run was not killed (exit {code})")
+        if got.ics != want.ics:
+            problems.append(f"{where}: the .ics output differs from an uninterrupted run's")
+        if got.calendars != 1:
+            problems.append(f"{where}: {got.calendars} suggestions calendars")
+        if got.google != want.google:
+            problems.append(f"{where}: the Google events differ: {got.google} != {want.google}")
+        if len({g[0] for g in got.google}) != len(got.google):
+            problems.append(f"{where}: duplicate Google events")
+        if got.ledger != want.ledger:
+            problems.append(f"{where}: the ledger differs")
+        if got.integrity != "ok":
+            problems.append(f"{where}: integrity_check says {got.integrity}")
+        if actions:
+            problems.append(f"{where}: a third run still plans {actions}")
+    assert not problems, "\n".join(problems)
