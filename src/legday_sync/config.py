@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, ConfigProblem
+from .redact import redact_url
 
 APP_NAME = "legday-sync"
 ENV_CONFIG = "LEGDAY_SYNC_CONFIG"
@@ -235,13 +236,6 @@ def local_timezone() -> ZoneInfo:
         return ZoneInfo(name) if name else ZoneInfo("UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def redact_url(url: str) -> str:
-    """Hide credentials in a URL (user:pass@, token-like query values) before showing it."""
-    url = re.sub(r"(?<=://)[^/@\s]+@", "***@", url)
-    return re.sub(r"(?i)([?&](?:token|key|secret|password|auth|access_token|sig)[^=&]*=)[^&#\s]+",
-                  r"\1***", url)
 
 
 def find_config(explicit: str | None) -> Path:

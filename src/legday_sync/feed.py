@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import LegdayError
 from .redact import redact
-from .state import ensure_private_dir
+from .state import ensure_private_dir, private_tmp
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +64,6 @@ def _new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _write_tmp(path: Path, data: bytes) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return tmp
-
-
 def read_token(state_dir: Path) -> str | None:
     try:
         token = token_path(state_dir).read_text(encoding="ascii").strip()
@@ -90,7 +79,7 @@ def ensure_token(state_dir: Path) -> str:
         return token
     ensure_private_dir(state_dir)
     path = token_path(state_dir)
-    tmp = _write_tmp(path, (_new_token() + "\n").encode("ascii"))
+    tmp = private_tmp(path, (_new_token() + "\n").encode("ascii"))
     try:
         os.link(tmp, path)  # fails if another process created it first: then theirs wins
     except FileExistsError:
@@ -108,7 +97,7 @@ def rotate_token(state_dir: Path) -> str:
     ensure_private_dir(state_dir)
     token = _new_token()
     path = token_path(state_dir)
-    os.replace(_write_tmp(path, (token + "\n").encode("ascii")), path)
+    os.replace(private_tmp(path, (token + "\n").encode("ascii")), path)
     return token
 
 
@@ -392,7 +381,7 @@ def state_status(state_dir: Path, *, cache_seconds: float = 1.0) -> StatusFn:
 
 def public_status(raw: dict[str, Any]) -> dict[str, Any]:
     """The last-sync record with anything secret-looking masked (tokens, URL credentials)."""
-    from .config import redact_url
+    from .redact import redact_url
 
     def clean(v: Any) -> Any:
         if isinstance(v, str):

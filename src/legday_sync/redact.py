@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 _PATTERNS = [
     # the feed token in a feed or status URL
@@ -14,6 +15,58 @@ _PATTERNS = [
     # credentials inside URLs: scheme://user:pass@host
     (re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+@"), "***@"),
 ]
+
+
+def redact_url(url: str) -> str:
+    """``url`` without what may be a secret: user:pass@, query values, private path parts."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.username or parts.password:
+        host = "***@" + host
+    query = ""
+    if parts.query:
+        query = (
+            "&".join(f"{k}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True)) or "***"
+        )
+    path = "/".join(_redact_segment(s) for s in parts.path.split("/"))
+    return urlunsplit((parts.scheme, host, path, query, ""))
+
+
+def _redact_segment(segment: str) -> str:
+    if segment.lower().startswith("private-"):
+        return "private-***"
+    # long random-looking tokens (letters and digits, 24+ chars)
+    if (
+        len(segment) >= 24
+        and re.fullmatch(r"[A-Za-z0-9_\-]+", segment)
+        and re.search(r"\d", segment)
+        and re.search(r"[A-Za-z]", segment)
+    ):
+        return "***"
+    return segment
+
+
+def _secrets_of(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    found = [url, parts.query, parts.username or "", parts.password or ""]
+    found += [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
+    found += [s for s in parts.path.split("/") if _redact_segment(s) != s]
+    return sorted({s for s in found if len(s) >= 3}, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (an exception message, say) with every secret part of ``url`` masked."""
+    for secret in _secrets_of(url):
+        text = text.replace(secret, redact_url(url) if secret == url else "***")
+    return text
 
 
 def redact(text: str) -> str:

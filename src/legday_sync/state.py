@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -54,16 +55,21 @@ def private_file(path: Path) -> None:
         path.chmod(0o600)
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Atomically replace ``path`` with ``data``, mode 0600."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def private_tmp(path: Path, data: bytes) -> Path:
+    """``data`` written and synced to a 0600 temp file beside ``path``, for a rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+    return tmp
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Atomically replace ``path`` with ``data``, mode 0600."""
+    os.replace(private_tmp(path, data), path)
 
 
 def event_to_json(e: Event) -> dict[str, object]:

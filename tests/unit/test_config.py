@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from legday_sync.config import load, parse, parse_training_range, redact_url
+from legday_sync.config import load, parse, parse_training_range
 from legday_sync.errors import ConfigError
+from legday_sync.redact import redact_url
 from tests.conftest import ROOT
 
 

@@ -20,67 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
 
 from ..errors import SourceError
+from ..redact import redact_url, scrub
 
 __all__ = ["Fetched", "HttpFetcher", "StoredCopy", "redact_url", "scrub"]
 
+
 _USER_AGENT = "legday-sync/0.1 (+https://github.com/legday-sync)"
-
-
-def redact_url(url: str) -> str:
-    """``url`` without what may be a secret: user:pass@, query values, private path parts."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-    except ValueError:
-        return "<unparseable URL>"
-    if parts.username or parts.password:
-        host = "***@" + host
-    query = ""
-    if parts.query:
-        query = (
-            "&".join(f"{k}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True)) or "***"
-        )
-    path = "/".join(_redact_segment(s) for s in parts.path.split("/"))
-    return urlunsplit((parts.scheme, host, path, query, ""))
-
-
-def _redact_segment(segment: str) -> str:
-    if segment.lower().startswith("private-"):
-        return "private-***"
-    # long random-looking tokens (letters and digits, 24+ chars)
-    if (
-        len(segment) >= 24
-        and re.fullmatch(r"[A-Za-z0-9_\-]+", segment)
-        and re.search(r"\d", segment)
-        and re.search(r"[A-Za-z]", segment)
-    ):
-        return "***"
-    return segment
-
-
-def _secrets_of(url: str) -> list[str]:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return [url]
-    found = [url, parts.query, parts.username or "", parts.password or ""]
-    found += [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
-    found += [s for s in parts.path.split("/") if _redact_segment(s) != s]
-    return sorted({s for s in found if len(s) >= 3}, key=len, reverse=True)
-
-
-def scrub(text: str, url: str) -> str:
-    """``text`` (an exception message, say) with every secret part of ``url`` masked."""
-    for secret in _secrets_of(url):
-        text = text.replace(secret, redact_url(url) if secret == url else "***")
-    return text
 
 
 @dataclass
