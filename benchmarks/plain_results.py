@@ -1,0 +1,136 @@
+"""What the plain pipeline finds, judged by the tool's own classifier and rules.
+
+The plain pipeline (``benchmarks.plain_pipeline``: full icalendar parse +
+x-wr-timezone + recurring-ical-events over the whole file) gives occurrences; this
+module turns them into ``model.Event``s the way the tool does (cancelled
+occurrences dropped, times in UTC, dates and floating times in the default zone),
+then runs ``classify_all`` + ``find_conflicts`` and applies the same window cuts
+as ``service._sync``. The results are sets of keys that compare across runs and
+processes:
+
+- workouts: ``(uid, start UTC ISO)``
+- conflicts: ``(rule, leg uid, leg start UTC ISO, run uid, run start UTC ISO)``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from benchmarks import plain_pipeline
+from legday_sync.classify import Classifier, classify_all
+from legday_sync.model import Conflict, Event, Window, Workout
+from legday_sync.rules import Profile, find_conflicts
+
+WorkoutKey = tuple[str, str]
+ConflictKey = tuple[str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Judged:
+    #: sorted, duplicates kept (a multiset)
+    workouts: tuple[WorkoutKey, ...]
+    conflicts: tuple[ConflictKey, ...]
+
+
+def _utc(value: date | datetime, tz: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            value = value.replace(tzinfo=tz)
+        return value.astimezone(UTC)
+    return datetime.combine(value, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _categories(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    out: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        cats = getattr(item, "cats", None)
+        if cats is None:
+            cats = str(item).split(",")
+        out.extend(str(c).strip() for c in cats if str(c).strip())
+    return tuple(out)
+
+
+def to_events(components: Iterable, *, source: str, tz: ZoneInfo) -> list[Event]:
+    """recurring-ical-events' occurrence components -> ``Event``s, cancelled ones dropped."""
+    out: list[Event] = []
+    for comp in components:
+        if str(comp.get("STATUS", "")).strip().upper() == "CANCELLED":
+            continue
+        raw = comp["DTSTART"].dt
+        start = _utc(raw, tz)
+        end = _utc(comp["DTEND"].dt, tz) if comp.get("DTEND") is not None else start
+        all_day = not isinstance(raw, datetime)
+        rid = comp.get("RECURRENCE-ID")
+        out.append(Event(
+            source=source, uid=str(comp["UID"]), start=start, end=max(start, end),
+            title=_text(comp.get("SUMMARY")),
+            original_start=_utc(rid.dt, tz) if rid is not None else start,
+            all_day=all_day, categories=_categories(comp.get("CATEGORIES")),
+            description=_text(comp.get("DESCRIPTION")),
+            transparent=_text(comp.get("TRANSP")).strip().upper() == "TRANSPARENT"))
+    return out
+
+
+def workout_key(w: Workout) -> WorkoutKey:
+    return (w.event.uid, w.event.start.astimezone(UTC).isoformat())
+
+
+def conflict_key(c: Conflict) -> ConflictKey:
+    return (c.rule, *workout_key(c.leg_day), *workout_key(c.run))
+
+
+def judge(events: Sequence[Event], window: Window, profile: Profile,
+          classifier: Classifier | None = None) -> Judged:
+    """Classify + rules, cut to ``window`` exactly as ``service._sync`` does."""
+    workouts = classify_all(classifier or Classifier(), events)
+    conflicts = find_conflicts(workouts, profile)
+    return Judged(
+        tuple(sorted(workout_key(w) for w in workouts
+                     if w.end > window.start and w.start < window.end)),
+        tuple(sorted(conflict_key(c) for c in conflicts
+                     if window.start <= c.run.start < window.end)))
+
+
+def fetch_window(window: Window, profile: Profile, horizon_days: int) -> Window:
+    """The span the tool reads for ``window`` (``service.fetch_window``)."""
+    return Window(window.start - timedelta(hours=profile.max_window_hours + 24),
+                  window.end + timedelta(days=horizon_days + 1))
+
+
+def plain_judged(data: bytes, window: Window, profile: Profile, *, horizon_days: int = 7,
+                 source: str = "cal") -> Judged:
+    """Parse everything, expand the tool's fetch window, judge."""
+    wide = fetch_window(window, profile, horizon_days)
+    cal = plain_pipeline.parse(data)
+    comps = plain_pipeline.expand(cal, wide.start, wide.end)
+    events = [e for e in to_events(comps, source=source, tz=profile.tz)
+              if (e.start < wide.end and e.end > wide.start)
+              or (e.start == e.end and wide.start <= e.start < wide.end)]
+    return judged_events(events, window, profile)
+
+
+def judged_events(events: Sequence[Event], window: Window, profile: Profile) -> Judged:
+    return judge(events, window, profile)
+
+
+def from_report_json(doc: dict) -> Judged:
+    """The same keys from the JSON of ``legday-sync sync --json``."""
+    def key(e: dict) -> WorkoutKey:
+        return (e["uid"], datetime.fromisoformat(e["start"]).astimezone(UTC).isoformat())
+
+    return Judged(
+        tuple(sorted(key(w) for w in doc["workouts"])),
+        tuple(sorted((c["rule"], *key(c["leg_day"]), *key(c["run"])) for c in doc["conflicts"])))
