@@ -122,9 +122,18 @@ class Classifier:
 
 
 def classify_all(classifier: Classifier, events: Iterable[Event]) -> list[Workout]:
+    """``classify`` over many events. The verdict depends only on the title and the
+    categories, which repeat (every occurrence of a series): each distinct pair is
+    matched once."""
     out = []
+    seen: dict[tuple[str, tuple[str, ...]], Workout | None] = {}
     for e in events:
-        w = classifier.classify(e)
-        if w is not None:
-            out.append(w)
+        key = (e.title, e.categories)
+        try:
+            verdict = seen[key]
+        except KeyError:
+            verdict = seen[key] = classifier.classify(e)
+        if verdict is not None:
+            out.append(verdict if verdict.event is e else
+                       Workout(e, verdict.kind, verdict.intensity, verdict.fixed))
     return out
