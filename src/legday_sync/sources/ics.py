@@ -12,6 +12,7 @@ A source that can't be read raises ``SourceError``; it never yields "no events".
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -41,6 +42,12 @@ PARSE_BEFORE = timedelta(days=1)
 PARSE_AFTER = timedelta(days=7)
 #: a series with more occurrences than this inside one window is cut off (MINUTELY rules…)
 MAX_OCCURRENCES_PER_SERIES = 10_000
+#: a rule that would need more steps than this to reach the window's end is not expanded:
+#: the cap above can't help there, as dateutil steps through every candidate from DTSTART
+#: (an open-ended FREQ=SECONDLY from 1970 would take hours; INTERVAL=0 never ends)
+MAX_RULE_STEPS = 250_000
+_STEP_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400,
+                 "WEEKLY": 7 * 86400}
 
 _NOT_ICS_FIX = "check that the source points at an iCalendar (.ics) file"
 
@@ -186,9 +193,12 @@ class IcsSource:
     def _parse_and_cache(
         self, data: bytes, validator: str, window: Window
     ) -> tuple[tuple[Event, ...], list[str]]:
-        wide = Window(window.start - PARSE_BEFORE, window.end + PARSE_AFTER)
+        caching = self.cache is not None and not self.readonly
+        # parse a little wider only when the result is cached for the next sync's window
+        wide = Window(window.start - PARSE_BEFORE, window.end + PARSE_AFTER) if caching else window
         events, warnings = parse_ics(data, wide, source=self.name, default_tz=self.default_tz)
-        if self.cache is not None and not self.readonly:
+        if caching:
+            assert self.cache is not None
             self.cache.put(self.name, validator, wide, events)
         return tuple(e for e in events if _overlaps(e, window)), warnings
 
@@ -224,7 +234,8 @@ def parse_ics(
         raise SourceError(source, "binary data, not an iCalendar file", fix=_NOT_ICS_FIX)
     if not _BEGIN_CAL.search(text):
         raise SourceError(source, "not an iCalendar file (no BEGIN:VCALENDAR)", fix=_NOT_ICS_FIX)
-    if not _END_CAL.search(text):
+    # the end is almost always in the last bytes: look there before scanning megabytes
+    if not (_END_CAL.search(text, max(0, len(text) - 4096)) or _END_CAL.search(text)):
         raise SourceError(
             source,
             "the calendar is truncated (no END:VCALENDAR)",
@@ -275,7 +286,7 @@ class _Expander:
                 f"the calendar uses CALSCALE:{calscale}; only Gregorian calendars are supported",
                 fix="export the calendar with the Gregorian calendar scale",
             )
-        self._clean(cal)
+        self._clean(cal, window.end + timedelta(days=1))
         recurring = self._recurring_uids(cal)
         try:
             standard = x_wr_timezone.to_standard(cal)
@@ -299,8 +310,9 @@ class _Expander:
 
     # -- before expansion
 
-    def _clean(self, cal: icalendar.Calendar) -> None:
-        """Drop VEVENTs without DTSTART, give UID-less ones a stable UID, flag unknown TZIDs."""
+    def _clean(self, cal: icalendar.Calendar, until: datetime) -> None:
+        """Drop VEVENTs without DTSTART or with a rule too costly to expand up to ``until``,
+        give UID-less ones a stable UID, flag unknown TZIDs."""
         local = str(cal.get("X-WR-TIMEZONE", "") or "") or self.default_tz.key
         for parent in cal.walk():
             kept = []
@@ -313,6 +325,10 @@ class _Expander:
                     continue
                 if not _readable_time(comp.get("DTSTART")):
                     self.warn(f"skipped event {_label(comp)}: its DTSTART is unreadable")
+                    continue
+                problem = _rule_problem(comp, until)
+                if problem:
+                    self.warn(f"skipped event {_label(comp)}: {problem}")
                     continue
                 if comp.get("UID") is None or not str(comp.get("UID")).strip():
                     uid = "legday-nouid-" + _component_hash(comp)
@@ -447,6 +463,47 @@ def _readable_time(prop: Any) -> bool:
         return isinstance(prop.dt, date)
     except Exception:  # icalendar 7 raises BrokenCalendarProperty on access
         return False
+
+
+def _rule_problem(comp: Any, until: datetime) -> str | None:
+    """Why ``comp``'s RRULE can't be expanded up to ``until`` in bounded time, if it can't."""
+    rules = comp.get("RRULE")
+    if rules is None:
+        return None
+    try:
+        start = comp["DTSTART"].dt
+        if not isinstance(start, datetime):
+            start = datetime.combine(start, time(0))
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+    except Exception:
+        return None  # the expansion reports it
+    for rule in rules if isinstance(rules, list) else [rules]:
+        try:
+            freq = str((rule.get("FREQ") or [""])[0]).upper()
+            interval = int((rule.get("INTERVAL") or [1])[0])
+        except (TypeError, ValueError, IndexError, AttributeError):
+            continue  # the expansion reports it
+        if interval < 1:
+            return f"its RRULE has INTERVAL={interval}, which never advances"
+        step = _STEP_SECONDS.get(freq)
+        if step is None:
+            continue
+        end = until
+        with contextlib.suppress(Exception):
+            stop = (rule.get("UNTIL") or [None])[0]
+            if stop is not None:
+                if not isinstance(stop, datetime):
+                    stop = datetime.combine(stop, time(0))
+                end = min(end, stop if stop.tzinfo else stop.replace(tzinfo=UTC))
+        steps = (end - start).total_seconds() / (step * interval)
+        count = (rule.get("COUNT") or [None])[0]
+        if isinstance(count, int) and not any(k.startswith("BY") for k in rule):
+            steps = min(steps, count)
+        if steps > MAX_RULE_STEPS:
+            return (f"its RRULE (FREQ={freq}) would take about {steps:,.0f} steps to expand "
+                    f"up to the window; at most {MAX_RULE_STEPS:,} are taken")
+    return None
 
 
 def _utc_window(window: Window) -> Window:
