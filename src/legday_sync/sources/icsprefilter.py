@@ -273,9 +273,9 @@ def _decide_group(comps: list[_Comp], lo: datetime, hi: datetime) -> list[bool]:
         return [True] * len(comps)
 
 
-_BOUNDARY = re.compile(r"^(BEGIN|END):([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE | re.IGNORECASE)
-_PROPS = re.compile(
-    r"^(?:UID|DTSTART|DTEND|DURATION|RECURRENCE-ID|RRULE|RDATE)[;:].*$",
+_LINES = re.compile(
+    r"^(?:(BEGIN|END):([A-Za-z0-9-]+)[ \t]*"
+    r"|(?:UID|DTSTART|DTEND|DURATION|RECURRENCE-ID|RRULE|RDATE)[;:].*)$",
     re.MULTILINE | re.IGNORECASE,
 )
 _DROPPABLE = frozenset({"VTODO", "VJOURNAL", "VFREEBUSY"})
@@ -288,8 +288,9 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     VCALENDAR, unbalanced BEGIN/END): the caller then parses everything.
     Only top-level VEVENTs are ever dropped; VTIMEZONEs and calendar
     properties stay. VTODO/VJOURNAL/VFREEBUSY are dropped (never expanded).
-    The scan runs on regular expressions over the whole text (C speed); only
-    the few properties it needs are looked at in Python.
+    The scan is one regular expression over the whole text (C speed) that
+    finds the BEGIN/END lines and the few properties the decision needs; only
+    those are looked at in Python.
     """
     lo = start.astimezone(UTC).replace(tzinfo=None) - MARGIN
     hi = end.astimezone(UTC).replace(tzinfo=None) + MARGIN
@@ -299,13 +300,18 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     drop: list[tuple[int, int]] = []  # character spans to cut
     current: _Comp | None = None
     other_start, other_kind = -1, ""
-    prev_end = 0
-    for m in _BOUNDARY.finditer(text):
-        if current is not None and depth == 2:
-            _scan(current, text, prev_end, m.start())
-        prev_end = m.end()
+    for m in _LINES.finditer(text):
+        edge = m.group(1)
+        if edge is None:  # a property line: only a top-level VEVENT's own lines count
+            if current is not None and depth == 2 and not current.unreadable:
+                try:
+                    name, params, value = _split(m.group(0))
+                    _read_property(current, name, params, value)
+                except (_Unreadable, ValueError, IndexError, OverflowError):
+                    current.unreadable = True
+            continue
         kind = m.group(2).upper()
-        if m.group(1).upper() == "BEGIN":
+        if edge.upper() == "BEGIN":
             depth += 1
             if depth == 1:
                 calendars += 1
@@ -337,6 +343,13 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
         groups.setdefault(key, []).append(idx)
     dropped = 0
     for members in groups.values():
+        if len(members) == 1:
+            comp = comps[members[0]]
+            if _keep_single(comp, lo, hi):
+                continue
+            drop.append((comp.first, comp.last))
+            dropped += 1
+            continue
         decisions = _decide_group([comps[m] for m in members], lo, hi)
         for m, keep in zip(members, decisions, strict=True):
             if not keep:
@@ -354,14 +367,11 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     return Prefiltered("".join(out), len(comps) - dropped, dropped)
 
 
-def _scan(comp: _Comp, text: str, begin: int, end: int) -> None:
-    """Read the properties the decision needs from ``text[begin:end]`` (own lines only)."""
-    if comp.unreadable:
-        return
-    for m in _PROPS.finditer(text, begin, end):
-        try:
-            name, params, value = _split(m.group(0))
-            _read_property(comp, name, params, value)
-        except (_Unreadable, ValueError, IndexError, OverflowError):
-            comp.unreadable = True
-            return
+def _keep_single(comp: _Comp, lo: datetime, hi: datetime) -> bool:
+    """``_decide_group([comp], lo, hi)[0]``, with a shortcut for a plain one-off event."""
+    if comp.unreadable or comp.rid is not None or comp.rrules or comp.rdates:
+        return _decide_group([comp], lo, hi)[0]
+    try:
+        return _overlaps(comp.span(), lo, hi)
+    except (_Unreadable, OverflowError):
+        return True
