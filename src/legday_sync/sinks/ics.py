@@ -47,6 +47,10 @@ class StoredEvent:
     last_modified: datetime
 
 
+#: the last parse of a suggestions file: (path, inode, mtime_ns, size) -> read()'s result
+_READ_CACHE: dict[tuple[str, int, int, int], tuple[dict[str, StoredEvent], datetime | None]] = {}
+
+
 class IcsFileSink:
     """Suggestions kept in one .ics file that only legday-sync writes."""
 
@@ -64,7 +68,26 @@ class IcsFileSink:
         return self.read()[0]
 
     def read(self) -> tuple[dict[str, StoredEvent], datetime | None]:
-        """The events in the file, and the file's own LAST-MODIFIED."""
+        """The events in the file, and the file's own LAST-MODIFIED.
+
+        Parsed once per version of the file (by inode, mtime and size: every write
+        replaces the file), so a daemon's steady-state sync doesn't re-parse it."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return {}, None
+        except OSError as e:
+            raise SinkError(self.name, f"can't read {self.path}: {e.strerror}") from None
+        key = (str(self.path), st.st_ino, st.st_mtime_ns, st.st_size)
+        hit = _READ_CACHE.get(key)
+        if hit is not None:
+            return dict(hit[0]), hit[1]
+        events, modified = self._read()
+        _READ_CACHE.clear()  # keep only the last file read: a process has one or two
+        _READ_CACHE[key] = (dict(events), modified)
+        return events, modified
+
+    def _read(self) -> tuple[dict[str, StoredEvent], datetime | None]:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
