@@ -10,6 +10,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from .model import Conflict, Workout, digest
@@ -46,17 +47,21 @@ class Profile:
 
     def window_hours(self, leg: Workout, run: Workout) -> float | None:
         """The recovery window for this pair, or None when the goal allows the run at once."""
-        table = {
+        hours = self._table[run.intensity]
+        if hours is not None and leg.intensity == "heavy" and run.intensity != "easy":
+            hours += self.heavy_extra_hours
+        return hours
+
+    @cached_property
+    def _table(self) -> dict[str, float | None]:
+        """The goal's row of DESIGN §1's table (built once: rules ask for it per pair)."""
+        return {
             "strength": {"easy": self.same_day_gap_hours, "moderate": self.recovery_hours,
                          "hard": self.recovery_hours},
             "balanced": {"easy": None, "moderate": self.moderate_hours,
                          "hard": self.recovery_hours},
             "running": {"easy": None, "moderate": None, "hard": self.recovery_hours},
         }[self.goal]
-        hours = table[run.intensity]
-        if hours is not None and leg.intensity == "heavy" and run.intensity != "easy":
-            hours += self.heavy_extra_hours
-        return hours
 
     @property
     def max_window_hours(self) -> float:
