@@ -15,6 +15,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ class HttpFetcher:
     def fetch(self) -> Fetched:
         stored = self.load_stored()
         try:
-            status, body, etag, last_modified = self._get(stored)
+            status, body, etag, last_modified = self._get_within_deadline(stored)
         except _Failure as failure:
             if stored is not None:
                 return Fetched(
@@ -171,6 +172,33 @@ class HttpFetcher:
         if not self.readonly and self.cache_dir is not None:
             fetched.commit = lambda: self._store(body, sha, etag, last_modified)
         return fetched
+
+    def _get_within_deadline(
+        self, stored: StoredCopy | None
+    ) -> tuple[int, bytes, str | None, str | None]:
+        """``_get`` with an overall deadline of 4 x timeout.
+
+        The timeout bounds each read, so a server that drips its headers or body a byte
+        at a time would hold ``_get`` for as long as it likes; the check inside ``_get``
+        only runs between chunks. So ``_get`` runs in a daemon thread that is abandoned
+        at the deadline (it ends when the server lets go; it writes nothing).
+        """
+        box: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = self._get(stored)
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, name=f"fetch {self.name}", daemon=True)
+        worker.start()
+        worker.join(4 * self.timeout + 1)
+        if worker.is_alive():
+            raise _Failure(f"no complete answer within {4 * self.timeout:g} s")
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["value"]  # type: ignore[return-value]
 
     def _get(self, stored: StoredCopy | None) -> tuple[int, bytes, str | None, str | None]:
         headers = {"User-Agent": _USER_AGENT, "Accept": "text/calendar, */*;q=0.5"}
