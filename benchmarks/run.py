@@ -133,7 +133,10 @@ def write_markdown(figures: list[Figure], info: dict[str, str], quick: bool,
     lines += ["", "## How each figure was measured", ""]
     for f in figures:
         mod = BENCHES.get(f.key, "")
-        lines.append(f"- **({f.key}) {f.name}** (`{mod.replace('.', '/')}.py`): {f.how}.")
+        load = f.details.get("load_before")
+        extra = f" (1-min load average when it started: {load:.2f})" if load is not None else ""
+        lines.append(f"- **({f.key}) {f.name}** (`{mod.replace('.', '/')}.py`): {f.how}"
+                     f"{extra}.")
     lines += ["", "## Machine", ""]
     for k, v in info.items():
         lines.append(f"- {k}: {v}")
@@ -160,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     for key in keys:
         name = BENCHES[key]
         print(f"[{key}] {name} …", flush=True)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         t0 = time.perf_counter()
         try:
             fig = importlib.import_module(name).run(quick=args.quick)
@@ -167,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             fig = Figure(key=key, name=name, target="", ours=f"failed: {exc}", comparison="",
                          ratio="", met=None, how=f"the benchmark raised {type(exc).__name__}")
+        fig.details["load_before"] = load
+        fig.details["seconds"] = time.perf_counter() - t0
         print(f"[{key}] {time.perf_counter() - t0:.0f} s: {fig.ours}", flush=True)
         figures.append(fig)
     elapsed = time.perf_counter() - started
