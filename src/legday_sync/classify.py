@@ -53,12 +53,28 @@ _DISTANCE = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?\s?(?:k|km|mi|mile|miles|m)|\
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex matching any of ``words`` as whole words; hyphens count as part of a word."""
-    alts = []
+    """One regex matching any of ``words`` as whole words; hyphens count as part of a word.
+
+    Longest words first. Neighbouring words that need word boundaries share one
+    lookbehind/lookahead pair — the same matches in the same order as a boundary per
+    word, but the engine rejects a position inside a word once instead of per word."""
+    parts: list[str] = []
+    run: list[str] = []  # consecutive bodies that take the boundaries
+
+    def flush() -> None:
+        if run:
+            parts.append(rf"(?<![\w-])(?:{'|'.join(run)})(?![\w-])")
+            run.clear()
+
     for w in sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True):
         body = r"[\s_-]+".join(re.escape(part) for part in w.split())
-        alts.append(rf"(?<![\w-]){body}(?![\w-])" if w[-1].isalnum() or w[-1] in "#" else body)
-    return re.compile("|".join(alts), re.I) if alts else None
+        if w[-1].isalnum() or w[-1] in "#":
+            run.append(body)
+        else:
+            flush()
+            parts.append(body)
+    flush()
+    return re.compile("|".join(parts), re.I) if parts else None
 
 
 @dataclass(frozen=True)
