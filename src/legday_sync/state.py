@@ -60,8 +60,12 @@ def private_tmp(path: Path, data: bytes) -> Path:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, data)
+        with open(fd, "wb", closefd=False) as f:  # loops over short writes, unlike os.write
+            f.write(data)
         os.fsync(fd)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     finally:
         os.close(fd)
     return tmp
@@ -69,7 +73,12 @@ def private_tmp(path: Path, data: bytes) -> Path:
 
 def write_private(path: Path, data: bytes) -> None:
     """Atomically replace ``path`` with ``data``, mode 0600."""
-    os.replace(private_tmp(path, data), path)
+    tmp = private_tmp(path, data)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def event_to_json(e: Event) -> dict[str, object]:

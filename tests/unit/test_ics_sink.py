@@ -68,3 +68,13 @@ def test_refuses_a_file_it_did_not_write(tmp_path: Path) -> None:
     with pytest.raises(SinkError):
         IcsFileSink(theirs, tz=BERLIN).load()
     assert b"Someone" in theirs.read_bytes()
+
+
+def test_a_temp_file_left_by_a_crash_is_cleaned_on_the_next_write(tmp_path: Path) -> None:
+    sink = IcsFileSink(tmp_path / "out.ics", tz=BERLIN)
+    stale = tmp_path / ".out.ics.4242.1.tmp"
+    stale.write_bytes(b"half a feed")
+    s = two_suggestions()[0]
+    sink.apply([Action("create", "ics", s.id, s)], NOW)
+    assert not stale.exists()
+    assert oct((tmp_path / "out.ics").stat().st_mode & 0o777) == "0o600"

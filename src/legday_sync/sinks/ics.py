@@ -22,6 +22,7 @@ import icalendar
 from ..errors import SinkError
 from ..model import Action
 from ..ports import Held
+from ..state import write_private
 
 PRODID = "-//legday-sync//legday-sync//EN"
 UTC = ZoneInfo("UTC")
@@ -152,16 +153,13 @@ class IcsFileSink:
 
     def write(self, data: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        # writers hold the sync lock, so a temp file already here was left by a crash
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
         try:
             # 0600 from creation, whatever the umask: the feed is behind a secret token
-            with open(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            write_private(self.path, data)
         except OSError as e:
-            tmp.unlink(missing_ok=True)
             raise SinkError(self.name, f"can't write {self.path}: {e.strerror}") from None
 
 
