@@ -624,8 +624,10 @@ class StatusPage:
     def matches(self, path: str) -> bool:
         """Whether ``path`` is this page's, with the right token (constant-time compare)."""
         m = PATH.match(path)
+        if m is None:  # e.g. /feed/<token>.ics: don't read the token file for every feed hit
+            return False
         token = self.token()
-        return bool(m and token and hmac.compare_digest(m["token"].encode(), token.encode()))
+        return bool(token and hmac.compare_digest(m["token"].encode(), token.encode()))
 
     def feed_url(self, environ: dict[str, Any], token: str) -> str:
         scheme = environ.get("wsgi.url_scheme", "http")
