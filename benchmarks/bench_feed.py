@@ -2,7 +2,8 @@
 
 1. A real ``legday-sync sync`` of the 20k calendar writes the suggestions file (~80 KB).
 2. ``legday-sync serve`` runs as a subprocess on a free loopback port.
-3. ``wrk -t2 -c50 -d3s --latency`` (Debian's wrk) loads the feed URL: full GETs, then
+3. ``wrk -t1 -c50 -d3s --latency`` (Debian's wrk: one thread driving 50 connections, so
+   that the load tool takes one of the 2 cores, not both) loads the feed URL: full GETs, then
    conditional GETs (``If-None-Match`` with the current ETag → 304), 5 rounds each; the
    round with the median requests/s is reported, with its own latency percentiles
    (from wrk's output). Without wrk, a bounded Python load client
@@ -59,7 +60,7 @@ def _wrk(url: str, seconds: int, headers: dict[str, str]) -> dict[str, float] | 
     wrk = shutil.which("wrk")
     if wrk is None:
         return None
-    cmd = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    cmd = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 30,
@@ -236,7 +237,7 @@ def run(quick: bool = False) -> Figure:
         ratio=f"{full['rps'] / plain_rps:.0f}×",
         met=met,
         how=(f"`legday-sync serve` subprocess (waitress, 4 threads) on 127.0.0.1, {tool} "
-             f"`-t2 -c{CONNECTIONS} -d{seconds}s --latency`, full GETs and If-None-Match, median "
+             f"`-t1 -c{CONNECTIONS} -d{seconds}s --latency`, full GETs and If-None-Match, median "
              f"of {ROUNDS} rounds (all rounds: "
              f"{rounds_text} req/s); "
              f"non-2xx/3xx: {full['bad']:.0f}/{cond['bad']:.0f}; in-process WSGI calls with "
