@@ -63,6 +63,10 @@ class Profile:
             "running": {"easy": None, "moderate": None, "hard": self.recovery_hours},
         }[self.goal]
 
+    @cached_property
+    def _max_window(self) -> timedelta:
+        return timedelta(hours=self.max_window_hours)
+
     @property
     def max_window_hours(self) -> float:
         return max(self.recovery_hours, self.moderate_hours, self.same_day_gap_hours) + \
@@ -98,11 +102,14 @@ class LegDayIndex:
 
     def violations(self, run: Workout, profile: Profile) -> list[tuple[Workout, float, float]]:
         """(leg day, gap, window) for every leg day whose recovery window ``run`` falls in."""
+        if profile._table[run.intensity] is None:
+            return []  # the goal allows this run right after any leg day
         out = []
-        for leg in self.near(run.start, timedelta(hours=profile.max_window_hours)):
-            gap = gap_hours(leg, run)
-            if gap is None:
+        start = run.start
+        for leg in self.near(start, profile._max_window):
+            if start < leg.start:  # gap_hours(leg, run) is None
                 continue
+            gap = max(0.0, (start - leg.end).total_seconds() / 3600)
             window = profile.window_hours(leg, run)
             if window is not None and gap < window:
                 out.append((leg, gap, window))
