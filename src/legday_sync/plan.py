@@ -37,6 +37,21 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
+def settled(wanted: Sequence[Suggestion], ledger: Mapping[str, LedgerEntry],
+            now: datetime) -> bool:
+    """Whether the ledger alone shows that a sink needs no write: every wanted suggestion
+    was written as it is now (or the user dismissed or took it), and nothing the ledger
+    holds for a future run was withdrawn. Then a user-editable sink need not even be read:
+    whatever the user did there, the plan would leave it as it is."""
+    ids = set()
+    for s in wanted:
+        ids.add(s.id)
+        led = ledger.get(s.id)
+        if led is None or (led.status == "active" and led.fingerprint != s.fingerprint):
+            return False
+    return all(sid in ids for sid, led in ledger.items() if led.run_start >= now)
+
+
 def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
          ledger: Mapping[str, LedgerEntry], *, user_editable: bool, now: datetime,
          failed_sources: Collection[str] = ()) -> Plan:

@@ -18,7 +18,7 @@ from .classify import Classifier, classify_all
 from .config import Settings
 from .errors import LegdayError, SinkError, SourceError
 from .model import Action, Conflict, Event, Suggestion, Window, Workout
-from .plan import Plan, plan
+from .plan import Plan, plan, settled
 from .ports import Sink, Source
 from .rules import Profile, find_conflicts
 from .state import State
@@ -166,13 +166,17 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
 
     plans: list[tuple[Sink, Plan]] = []
     for sink in sinks:
+        ledger = state.ledger(sink.name)
+        if sink.user_editable and settled(suggestions, ledger, now):
+            plans.append((sink, Plan()))  # nothing to write: spare the (remote) read
+            continue
         try:
             held = sink.load()
         except (SinkError, LegdayError) as e:
             report.errors.append(SourceProblem(sink.name, str(getattr(e, "message", e)),
                                                getattr(e, "fix", "")))
             continue
-        p = plan(sink.name, suggestions, held, state.ledger(sink.name),
+        p = plan(sink.name, suggestions, held, ledger,
                  user_editable=sink.user_editable, now=now, failed_sources=failed)
         plans.append((sink, p))
         report.actions.extend(p.actions)

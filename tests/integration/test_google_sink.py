@@ -146,6 +146,18 @@ def test_user_delete_stays_deleted_and_user_edit_is_left_alone(genv):  # noqa: F
     assert genv.emu.mutations() == []
     assert genv.emu.get_event(cal, instead.id)["status"] == "cancelled"
     assert genv.emu.get_event(cal, move.id)["summary"] == "Tempo run, Thursday with Anna"
+    # nothing was to be written, so the suggestions calendar was not even read
+    assert not any(r.calendar_id == cal for r in genv.emu.requests)
+
+    # a new conflict makes the sink look: the user's decisions are recorded and kept
+    leg_and_tempo(genv.emu, 3)
+    genv.emu.clear_requests()
+    report = sync(genv)
+    created = {a.suggestion_id for a in report.actions if a.target == "google"}
+    assert len(created) == 2 and not created & {instead.id, move.id}
+    assert {m.event_id or m.body["id"] for m in genv.emu.mutations()} == created
+    assert genv.emu.get_event(cal, instead.id)["status"] == "cancelled"
+    assert genv.emu.get_event(cal, move.id)["summary"] == "Tempo run, Thursday with Anna"
     ledger = State(genv.state_dir).ledger("google")
     assert ledger[instead.id].status == "dismissed" and ledger[move.id].status == "edited"
     # and again: still nothing

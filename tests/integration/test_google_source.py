@@ -168,6 +168,19 @@ def test_busy_comes_from_freebusy(genv, state):  # noqa: F811
     fb = [r for r in genv.emu.requests if r.operation == "freebusy.query"]
     assert len(fb) == 1 and fb[0].body["items"] == [{"id": "primary"}]
 
+    # a quiet calendar: the stored answer serves, no second free/busy request
+    genv.emu.clear_requests()
+    again = source(genv, state).fetch(WINDOW)
+    assert again.busy == result.busy
+    assert [r.operation for r in genv.emu.requests] == ["events.list"]
+    # a change: free/busy is asked again and follows it
+    emu.add_event("primary", timed(at(2, 9), at(2, 10), "New meeting"))
+    genv.emu.clear_requests()
+    changed = source(genv, state).fetch(WINDOW)
+    assert sorted(r.operation for r in genv.emu.requests) == ["events.list", "freebusy.query"]
+    assert (datetime(2030, 1, 9, 8, tzinfo=UTC), datetime(2030, 1, 9, 9, tzinfo=UTC)) \
+        in changed.busy
+
 
 def test_calendar_id_and_readonly_writes_no_state(genv):  # noqa: F811
     cal = genv.emu.add_calendar("Training")["id"]

@@ -116,3 +116,17 @@ def test_suggestions_for_runs_now_past_are_kept_as_history() -> None:
     sink, ledger = written(sugg)
     later = at("2026-11-30 06:00")
     assert plan(sink.name, [], sink.load(), ledger, user_editable=True, now=later).actions == []
+
+
+def test_settled_when_the_ledger_already_holds_what_is_wanted() -> None:
+    from legday_sync.plan import settled
+
+    sugg = wanted()
+    _, ledger = written(sugg)
+    assert settled(sugg, ledger, NOW)
+    assert not settled(sugg, {}, NOW)  # never written
+    assert not settled([replace(sugg[0], title="x"), sugg[1]], ledger, NOW)  # changed
+    assert not settled(sugg[:1], ledger, NOW)  # one withdrawn: a delete to plan
+    assert settled(sugg[:1], ledger, at("2026-11-30 06:00"))  # ...unless its run is past
+    dismissed = {**ledger, sugg[0].id: replace(ledger[sugg[0].id], status="dismissed")}
+    assert settled([replace(sugg[0], title="x"), sugg[1]], dismissed, NOW)

@@ -15,6 +15,7 @@ configured timezone. The tool's own suggestion events are skipped.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -71,8 +72,9 @@ class GoogleSource:
     # -- the port ----------------------------------------------------------------------
     def fetch(self, window: Window) -> FetchResult:
         try:
-            raw = self._sync(window)
-            busy = self._busy(window)
+            raw, stored, changed = self._sync(window)
+            busy = [(s, e) for s, e in self._busy_cached(stored, changed)
+                    if e > window.start and s < window.end]
         except AuthError as e:
             raise SourceError(self.name, e.message, e.fix) from None
         except ApiFailure as e:
@@ -92,7 +94,9 @@ class GoogleSource:
         return FetchResult(tuple(events), tuple(warnings), tuple(busy))
 
     # -- events --------------------------------------------------------------------------
-    def _sync(self, window: Window) -> dict[str, dict]:
+    def _sync(self, window: Window) -> tuple[dict[str, dict], Window, bool]:
+        """The calendar's events over a stored window covering ``window``, that window, and
+        whether anything changed since the last sync."""
         cached = self.state.google_events(self.name)
         token = self.state.sync_token(self.name)
         if cached is not None and token:
@@ -109,14 +113,14 @@ class GoogleSource:
                     merge(events, changes, stored)
                     self.state.store_google(self.name, self.calendar_id, stored, events,
                                             page.get("nextSyncToken"))
-                    return events
+                    return events, stored, bool(changes)
         wide = Window(window.start, window.end + AHEAD)
         items, page = self._list(timeMin=_rfc3339(wide.start), timeMax=_rfc3339(wide.end))
         events = {}
         merge(events, items, wide)
         self.state.store_google(self.name, self.calendar_id, wide, events,
                                 page.get("nextSyncToken"))
-        return events
+        return events, wide, True
 
     def _list(self, **params: Any) -> tuple[list[dict], dict]:
         service = self.client.service
@@ -155,6 +159,21 @@ class GoogleSource:
         return datetime.combine(day, time(), tzinfo=self.tz).astimezone(UTC), True
 
     # -- free/busy ----------------------------------------------------------------------
+    def _busy_cached(self, stored: Window, changed: bool) -> list[tuple[datetime, datetime]]:
+        """Free/busy over the stored window, asked again only when the calendar changed
+        (its sync said so) or the window moved: a quiet calendar costs one request a sync."""
+        key = f"google_busy:{self.name}"
+        span = [stored.start.isoformat(), stored.end.isoformat()]
+        cached = self.state.meta_json(key)
+        if not changed and isinstance(cached, dict) and cached.get("window") == span:
+            return [(datetime.fromisoformat(s), datetime.fromisoformat(e))
+                    for s, e in cached["busy"]]
+        busy = self._busy(stored)
+        if not self.readonly:
+            self.state.set_meta(key, json.dumps(
+                {"window": span, "busy": [[s.isoformat(), e.isoformat()] for s, e in busy]}))
+        return busy
+
     def _busy(self, window: Window) -> list[tuple[datetime, datetime]]:
         body = {"timeMin": _rfc3339(window.start), "timeMax": _rfc3339(window.end),
                 "items": [{"id": self.calendar_id}]}
