@@ -144,13 +144,10 @@ def run(quick: bool = False) -> Figure:
         met=met,
         how=("request log of the Calendar v3 emulator (batch = 1 request), `legday-sync sync` "
              f"as a subprocess; the third sync sent {len(top)} requests in all; the suggestions "
-             f"calendar then held {new_events} events. Steady state, besides the source's "
-             "events.list (with its sync token): the sink's events.list of the suggestions "
-             "calendar, and a freebusy.query for the source calendar — so under the strict "
-             "reading (1 request per source calendar in all) this is not met; it would be with "
-             "busy times taken from the synced events (or the free/busy answer cached while "
-             "the sync token shows no change) and the sink's list skipped when the wanted "
-             "suggestions equal the ledger"),
+             f"calendar then held {new_events} events. Steady state: "
+             f"{', '.join(steady_ops) or 'no request'} — free/busy is asked again only when the "
+             "source calendar changed, and the suggestions calendar is read only when the "
+             "ledger says something is to be written"),
         details={"steady_ops": steady_ops, "steady_writes": len(steady_writes),
                  "created": len(created), "write_requests": write_requests,
                  "third_ops": sorted(r.operation or r.path for r in top)})

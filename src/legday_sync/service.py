@@ -26,6 +26,9 @@ from .suggest import Schedule, suggest
 
 log = logging.getLogger(__name__)
 
+#: per source, in a sync's report: a file with thousands of broken events stays readable
+MAX_WARNINGS = 50
+
 
 @dataclass
 class SourceProblem:
@@ -148,7 +151,10 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             log.warning("source %s failed: %s", e.source, e.message)
             continue
         events.extend(result.events)
-        report.warnings.extend(f"{src.name}: {w}" for w in result.warnings)
+        report.warnings.extend(f"{src.name}: {w}" for w in result.warnings[:MAX_WARNINGS])
+        if len(result.warnings) > MAX_WARNINGS:
+            report.warnings.append(f"{src.name}: … and {len(result.warnings) - MAX_WARNINGS} "
+                                   f"more warning(s) like these (`legday-sync check` lists all)")
         extra_busy.extend(Event(src.name, f"busy-{i}", s, e, "busy")  # type: ignore[arg-type]
                           for i, (s, e) in enumerate(result.busy))
     failed = {e.source for e in report.errors}

@@ -188,3 +188,15 @@ def test_check_reports_each_source(example_dir: Path) -> None:
     (example_dir / "training.ics").write_bytes(b"garbage")
     r = cli("--config", "legday-sync.toml", "check", cwd=example_dir)
     assert r.returncode == 1 and "training" in r.stdout
+
+
+def test_warnings_are_capped_per_source_in_the_report(example_dir: Path) -> None:
+    ics = example_dir / "training.ics"
+    text = ics.read_bytes().decode()
+    broken = "".join(f"BEGIN:VEVENT\r\nUID:broken-{i}\r\nSUMMARY:No start {i}\r\nEND:VEVENT\r\n"
+                     for i in range(120))
+    ics.write_bytes(text.replace("END:VCALENDAR", broken + "END:VCALENDAR").encode())
+    code, out = sync_json(example_dir / "legday-sync.toml", "--dry-run")
+    assert code == 0 and out["conflicts"]  # the good events still count
+    assert len(out["warnings"]) == 51
+    assert "and 70 more warning(s)" in out["warnings"][-1]
