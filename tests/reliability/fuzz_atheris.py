@@ -3,9 +3,9 @@
 Not collected by pytest (its name does not start with ``test_``) and atheris is not a
 test dependency. To run it:
 
-    /work/venv/bin/pip install atheris          # needs a clang-built CPython wheel or clang
+    .venv/bin/pip install atheris          # needs a clang-built CPython wheel or clang
     mkdir -p /tmp/ics-corpus && cp examples/*.ics /tmp/ics-corpus/
-    /work/venv/bin/python tests/reliability/fuzz_atheris.py /tmp/ics-corpus \
+    .venv/bin/python tests/reliability/fuzz_atheris.py /tmp/ics-corpus \
         -max_total_time=600 -rss_limit_mb=1536 -timeout=30
 
 Each input is parsed by ``parse_ics`` (the whole source minus the file read) in a fixed
