@@ -87,10 +87,10 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
     if report.actions:
         verb = "Planned actions" if report.dry_run else "Actions"
         t = Table(title=verb, title_justify="left")
-        for col in ("op", "target", "suggestion"):
+        for col in ("op", "target", "suggestion", "why"):
             t.add_column(col)
         for a in report.actions:
-            t.add_row(a.op, a.target, titles.get(a.suggestion_id, a.suggestion_id[:12]))
+            t.add_row(a.op, a.target, titles.get(a.suggestion_id, a.suggestion_id[:12]), a.reason)
         console.print(t)
     else:
         console.print("Nothing to write: the calendars already hold these suggestions.")

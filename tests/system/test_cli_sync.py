@@ -124,7 +124,8 @@ def test_human_output_has_the_tables(example_dir: Path) -> None:
             cwd=example_dir)
     assert r.returncode == 0, r.stderr
     for text in ("Conflicts", "Tempo run 8k", "run-within-recovery", "48 h", "Suggestions",
-                 "Yoga & stretching instead of Tempo run 8k", "Planned actions", "create"):
+                 "Yoga & stretching instead of Tempo run 8k", "Planned actions", "create",
+                 "new conflict"):
         assert text in r.stdout, text
     assert "\x1b[" not in r.stdout  # no colour when not a terminal
 
