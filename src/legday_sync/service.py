@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .classify import Classifier, classify_all
 from .config import Settings
-from .errors import LegdayError, SinkError, SourceError
+from .errors import LegdayError, SourceError
 from .model import Action, Conflict, Event, Suggestion, Window, Workout
 from .plan import Plan, plan, settled
 from .ports import Sink, Source
@@ -55,6 +55,11 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def _problem(sink: str, e: LegdayError) -> SourceProblem:
+    """A sink's failure as a report entry (SinkError and AuthError carry message and fix)."""
+    return SourceProblem(sink, str(getattr(e, "message", e)), getattr(e, "fix", ""))
 
 
 def profile_of(settings: Settings) -> Profile:
@@ -178,9 +183,8 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             continue
         try:
             held = sink.load()
-        except (SinkError, LegdayError) as e:
-            report.errors.append(SourceProblem(sink.name, str(getattr(e, "message", e)),
-                                               getattr(e, "fix", "")))
+        except LegdayError as e:
+            report.errors.append(_problem(sink.name, e))
             continue
         p = plan(sink.name, suggestions, held, ledger,
                  user_editable=sink.user_editable, now=now, failed_sources=failed)
@@ -194,9 +198,8 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     for sink, p in plans:
         try:
             sink.apply(p.actions, now)
-        except (SinkError, LegdayError) as e:
-            report.errors.append(SourceProblem(sink.name, str(getattr(e, "message", e)),
-                                               getattr(e, "fix", "")))
+        except LegdayError as e:
+            report.errors.append(_problem(sink.name, e))
             continue
         with state.transaction():
             for a in p.actions:
