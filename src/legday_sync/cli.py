@@ -165,6 +165,10 @@ def error_message(e: BaseException) -> tuple[str, int]:
         return f"error: {e}{fix}", EXIT_SOURCE
     if isinstance(e, argparse.ArgumentTypeError):
         return f"error: {e}", EXIT_USAGE
+    if isinstance(e, OSError):
+        where = f" {e.filename}" if e.filename else ""
+        return (f"error: can't use{where}: {e.strerror or e} — check that the path exists and "
+                f"that you may write there (e.g. [state] dir, [output.ics] path)"), EXIT_SOURCE
     return f"error: {e}", EXIT_SOURCE
 
 
@@ -179,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)  # state, tokens and caches are private; created that way, not chmod-ed later
     try:
         return COMMANDS[args.command](args) if args.command in COMMANDS else args.func(args)
-    except (LegdayError, argparse.ArgumentTypeError) as e:
+    except (LegdayError, argparse.ArgumentTypeError, OSError) as e:
         msg, code = error_message(e)
         print(msg, file=sys.stderr)
         return code

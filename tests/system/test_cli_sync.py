@@ -201,3 +201,13 @@ def test_warnings_are_capped_per_source_in_the_report(example_dir: Path) -> None
     assert code == 0 and out["conflicts"]  # the good events still count
     assert len(out["warnings"]) == 51
     assert "and 70 more warning(s)" in out["warnings"][-1]
+
+
+def test_an_unwritable_state_dir_is_a_message_not_a_traceback(example_dir: Path) -> None:
+    cfg = example_dir / "legday-sync.toml"
+    blocker = example_dir / "blocker"
+    blocker.write_text("a file where a folder should be")
+    cfg.write_text(cfg.read_text().replace('dir = ".state"', 'dir = "blocker/state"'))
+    r = cli("--config", str(cfg), "sync", "--now", EXAMPLE_NOW, cwd=example_dir)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "blocker" in r.stderr and "[state] dir" in r.stderr
