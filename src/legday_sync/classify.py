@@ -153,3 +153,23 @@ def classify_all(classifier: Classifier, events: Iterable[Event]) -> list[Workou
             out.append(verdict if verdict.event is e else
                        Workout(e, verdict.kind, verdict.intensity, verdict.fixed))
     return out
+
+
+def without_duplicates(workouts: Iterable[Workout]) -> tuple[list[Workout], list[Workout]]:
+    """The workouts with each one counted once, and the copies dropped.
+
+    People often add one calendar twice — Google's API and its secret iCal address, or
+    a shared calendar that a teammate's export repeats — and one run must not become two
+    conflicts and two moved runs. A copy has the same kind, start, end and title; the
+    first one (in the order of the config's sources) is kept.
+    """
+    seen: set[tuple[str, object, object, str]] = set()
+    kept, dropped = [], []
+    for w in workouts:
+        key = (w.kind, w.start, w.end, " ".join(w.event.title.casefold().split()))
+        if key in seen:
+            dropped.append(w)
+        else:
+            seen.add(key)
+            kept.append(w)
+    return kept, dropped

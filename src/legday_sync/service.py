@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .classify import Classifier, classify_all
+from .classify import Classifier, classify_all, without_duplicates
 from .config import Settings
 from .errors import LegdayError, SourceError
 from .model import Action, Conflict, Event, Suggestion, Window, Workout
@@ -164,7 +164,11 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
                           for i, (s, e) in enumerate(result.busy))
     failed = {e.source for e in report.errors}
 
-    workouts = classify_all(classifier_of(settings), events)
+    workouts, copies = without_duplicates(classify_all(classifier_of(settings), events))
+    if copies:
+        report.notes.append(
+            f"{len(copies)} workout(s) appear in more than one calendar and count once, e.g. "
+            f"“{copies[0].event.title}” in “{copies[0].event.source}”")
     conflicts = find_conflicts(workouts, profile)
     report.workouts = [w for w in workouts if w.end > window.start and w.start < window.end]
     report.conflicts = [c for c in conflicts

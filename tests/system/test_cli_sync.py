@@ -211,3 +211,19 @@ def test_an_unwritable_state_dir_is_a_message_not_a_traceback(example_dir: Path)
     r = cli("--config", str(cfg), "sync", "--now", EXAMPLE_NOW, cwd=example_dir)
     assert r.returncode == 1
     assert "Traceback" not in r.stderr and "blocker" in r.stderr and "[state] dir" in r.stderr
+
+
+def test_one_calendar_added_twice_gives_each_conflict_once(example_dir: Path) -> None:
+    import shutil
+
+    cfg = example_dir / "legday-sync.toml"
+    shutil.copy(example_dir / "training.ics", example_dir / "copy.ics")
+    cfg.write_text(cfg.read_text() + '\n[[source]]\nname = "copy"\ntype = "ics"\n'
+                                     'path = "copy.ics"\n')
+    _, once = sync_json(cfg, "--dry-run")
+    assert {w["source"] for w in once["workouts"]} == {"training"}
+    assert any("count once" in n for n in once["notes"])
+    cfg.write_text(cfg.read_text().split("\n[[source]]\nname = \"copy\"")[0])
+    _, single = sync_json(cfg, "--dry-run")
+    assert [c["id"] for c in once["conflicts"]] == [c["id"] for c in single["conflicts"]]
+    assert [s["id"] for s in once["suggestions"]] == [s["id"] for s in single["suggestions"]]

@@ -105,3 +105,13 @@ def test_races_are_fixed_other_runs_are_not() -> None:
 
     assert fixed("Race 10k") and fixed("Berlin Marathon") and fixed("Saturday parkrun")
     assert not fixed("Tempo run") and not fixed("Long run 20k")
+
+
+def test_the_same_workout_in_two_calendars_counts_once() -> None:
+    from legday_sync.classify import without_duplicates
+
+    a = C.classify(event("Tempo run", "2026-11-24 07:00", source="google", uid="g1"))
+    b = C.classify(event("tempo  RUN", "2026-11-24 07:00", source="ics", uid="i1"))
+    c = C.classify(event("Tempo run", "2026-11-25 07:00", source="ics", uid="i2"))
+    kept, dropped = without_duplicates([a, b, c])
+    assert kept == [a, c] and dropped == [b]
