@@ -54,11 +54,15 @@ def settled(wanted: Sequence[Suggestion], ledger: Mapping[str, LedgerEntry],
 
 def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
          ledger: Mapping[str, LedgerEntry], *, user_editable: bool, now: datetime,
-         failed_sources: Collection[str] = ()) -> Plan:
+         failed_sources: Collection[str] = (), keep_since: datetime | None = None) -> Plan:
     """Actions that make ``target`` hold ``wanted``, never touching what the user decided.
 
     While any source failed, nothing is updated or deleted: the failed source's
     events are unknown, so a suggestion missing from ``wanted`` may still be due.
+
+    Suggestions for runs already past stay as history; in a sink only the tool writes
+    (the feed) they leave once their run is older than ``keep_since``, so the feed
+    doesn't grow forever. In the user's own calendar, history stays.
     """
     out = Plan()
     frozen = bool(failed_sources)
@@ -93,7 +97,8 @@ def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
         led, h = ledger.get(sid), held.get(sid)
         present = h is not None and not h.deleted
         start = led.run_start if led is not None else (h.start if h is not None else None)
-        if start is not None and start < now:
+        if start is not None and start < now and (
+                user_editable or keep_since is None or start >= keep_since):
             continue  # the run is past: keep the suggestion as history
         if frozen:
             if present:

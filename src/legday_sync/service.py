@@ -191,7 +191,8 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             report.errors.append(_problem(sink.name, e))
             continue
         p = plan(sink.name, suggestions, held, ledger,
-                 user_editable=sink.user_editable, now=now, failed_sources=failed)
+                 user_editable=sink.user_editable, now=now, failed_sources=failed,
+                 keep_since=window.start)
         plans.append((sink, p))
         report.actions.extend(p.actions)
         report.notes.extend(p.notes)

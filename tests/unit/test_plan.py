@@ -130,3 +130,20 @@ def test_settled_when_the_ledger_already_holds_what_is_wanted() -> None:
     assert settled(sugg[:1], ledger, at("2026-11-30 06:00"))  # ...unless its run is past
     dismissed = {**ledger, sugg[0].id: replace(ledger[sugg[0].id], status="dismissed")}
     assert settled([replace(sugg[0], title="x"), sugg[1]], dismissed, NOW)
+
+
+def test_history_leaves_the_feed_once_older_than_the_window_but_not_a_user_calendar() -> None:
+    sugg = wanted()
+    _, ledger = written(sugg)
+    held = {s.id: Held(s.id, s.fingerprint, start=s.run.start) for s in sugg}
+    much_later = at("2026-12-30 06:00")
+    recent = plan("ics", [], held, ledger, user_editable=False, now=much_later,
+                  keep_since=at("2026-11-20 00:00"))
+    assert recent.actions == []  # past, but still inside the window: history
+    old = plan("ics", [], held, ledger, user_editable=False, now=much_later,
+               keep_since=at("2026-12-23 00:00"))
+    assert sorted(a.suggestion_id for a in old.actions if a.op == "delete") == sorted(
+        s.id for s in sugg)
+    mine = plan("google", [], held, ledger, user_editable=True, now=much_later,
+                keep_since=at("2026-12-23 00:00"))
+    assert mine.actions == []
