@@ -13,13 +13,21 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import signal
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.common import PYTHON, ROOT, Figure, free_port, median, out_dir, wait_for_port
+from benchmarks.common import (
+    PYTHON,
+    ROOT,
+    Figure,
+    free_port,
+    median,
+    out_dir,
+    stop_process,
+    wait_for_port,
+)
 
 TARGET_MB = 120.0
 
@@ -37,15 +45,6 @@ def _rss_median(pid: int) -> float:
         reads.append(rss_mb(pid))
         time.sleep(0.5)
     return median(reads)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def run(quick: bool = False) -> Figure:
@@ -76,7 +75,7 @@ def run(quick: bool = False) -> Figure:
         time.sleep(2)
         daemon_mb = _rss_median(proc.pid)
     finally:
-        _stop(proc)
+        stop_process(proc)
 
     floor = subprocess.Popen([PYTHON, "-c", "import time; time.sleep(5)"])
     try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import threading
@@ -40,6 +39,7 @@ from benchmarks.common import (
     ics_source,
     out_dir,
     run_cli,
+    stop_process,
     wait_for_port,
     write_config,
 )
@@ -212,12 +212,7 @@ def run(quick: bool = False) -> Figure:
         full = _median_round(fulls)
         cond = _median_round(conds)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=15)
     inproc = _no_render_check(feed_path, state_dir)
     render_s = _render_cost(feed_path)
     plain_rps = 1 / render_s if render_s else float("inf")
