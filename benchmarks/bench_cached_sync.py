@@ -88,9 +88,9 @@ def serve_file(path: Path):
 
 def _in_process(cfg: Path, rounds: int) -> tuple[list[float], int]:
     """Times of ``rounds`` in-process syncs and how many times the source was parsed."""
+    from legday_sync.adapters.ics import source as ics
     from legday_sync.config import load
     from legday_sync.service import sync_once
-    from legday_sync.sources import ics
 
     settings = load(cfg)
     now = datetime.fromisoformat(NOW_ARG)

@@ -66,8 +66,8 @@ def _plain_once(path) -> dict[str, float]:
 
 def run(quick: bool = False) -> Figure:
     from benchmarks.plain_results import from_report_json, plain_judged
-    from legday_sync.model import Window
-    from legday_sync.rules import Profile
+    from legday_sync.core.model import Window
+    from legday_sync.core.rules import Profile
 
     cal = calendar(20_000)
     rounds = 3 if quick else 5

@@ -30,7 +30,7 @@ START = datetime(1990, 1, 1, 6, 0, tzinfo=UTC)
 
 
 def make_events(n: int, seed: int = 1) -> list:
-    from legday_sync.model import Event
+    from legday_sync.core.model import Event
 
     rng = random.Random(seed)
     titles = [*LEG_DAY_TITLES, *RUN_TITLES]
@@ -49,10 +49,10 @@ def make_events(n: int, seed: int = 1) -> list:
 
 
 def core_once(events: list) -> tuple[dict[str, float], dict[str, int]]:
-    from legday_sync.classify import Classifier, classify_all
     from legday_sync.config import TrainingRange
-    from legday_sync.rules import Profile, find_conflicts
-    from legday_sync.suggest import Schedule, suggest
+    from legday_sync.core.classify import Classifier, classify_all
+    from legday_sync.core.rules import Profile, find_conflicts
+    from legday_sync.core.suggest import Schedule, suggest
 
     profile = Profile(tz=ZoneInfo("Europe/Berlin"))
     schedule = Schedule((TrainingRange(time(6), time(9)), TrainingRange(time(17), time(20, 30))),
@@ -75,7 +75,7 @@ def core_once(events: list) -> tuple[dict[str, float], dict[str, int]]:
 
 def brute_force(workouts: list) -> set[tuple[str, str]]:
     """All (leg, run) pairs with 0 ≤ gap < window: the quadratic way."""
-    from legday_sync.rules import Profile
+    from legday_sync.core.rules import Profile
 
     profile = Profile(tz=ZoneInfo("Europe/Berlin"))
     legs = [w for w in workouts if w.kind == "leg_day"]
@@ -95,8 +95,8 @@ def brute_force(workouts: list) -> set[tuple[str, str]]:
 
 
 def run(quick: bool = False) -> Figure:
-    from legday_sync.classify import Classifier, classify_all
-    from legday_sync.rules import Profile, find_conflicts
+    from legday_sync.core.classify import Classifier, classify_all
+    from legday_sync.core.rules import Profile, find_conflicts
 
     rounds = 1 if quick else 3
     sizes = (10_000, 100_000)

@@ -118,8 +118,8 @@ def _no_render_check(feed_path: Path, state_dir: Path) -> dict[str, float]:
 
     import icalendar
 
-    from legday_sync import feed as feed_mod
-    from legday_sync.sinks import ics as ics_sink
+    from legday_sync.adapters.ics import sink as ics_sink
+    from legday_sync.web import feed as feed_mod
 
     calls = {"render": 0, "from_ical": 0}
     real_render, real_parse = ics_sink.render, icalendar.Calendar.from_ical
@@ -157,7 +157,7 @@ def _render_cost(feed_path: Path) -> float:
     """The plain way: render the calendar for every request (time of one render)."""
     from zoneinfo import ZoneInfo
 
-    from legday_sync.sinks.ics import IcsFileSink, render
+    from legday_sync.adapters.ics.sink import IcsFileSink, render
 
     tz = ZoneInfo("Europe/Berlin")
     events, modified = IcsFileSink(feed_path, tz=tz).read()

@@ -20,9 +20,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from benchmarks import plain_pipeline
-from legday_sync.classify import Classifier, classify_all
-from legday_sync.model import Conflict, Event, Window, Workout
-from legday_sync.rules import Profile, find_conflicts
+from legday_sync.core.classify import Classifier, classify_all
+from legday_sync.core.model import Conflict, Event, Window, Workout
+from legday_sync.core.rules import Profile, find_conflicts
 
 WorkoutKey = tuple[str, str]
 ConflictKey = tuple[str, str, str, str, str]

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from legday_sync import config, google_api
-from legday_sync.google_api import GoogleClient
-from legday_sync.sinks.google import GoogleSink
-from legday_sync.state import State, ensure_private_dir, write_private
+from legday_sync import config
+from legday_sync.adapters.google import api as google_api
+from legday_sync.adapters.google.api import GoogleClient
+from legday_sync.adapters.google.sink import GoogleSink
+from legday_sync.adapters.state import State, ensure_private_dir, write_private
 from tests.google_emulator import CalendarEmulator
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -23,10 +23,10 @@ from typing import Any
 
 from .config import Settings
 from .errors import LegdayError, LockBusy
-from .feed import Feed, FeedServer, ensure_token
 from .redact import redact
 from .service import ics_output_path
-from .status_page import with_status_page
+from .web.feed import Feed, FeedServer, ensure_token
+from .web.status_page import with_status_page
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class Daemon:
         """The status page's week: from the last scheduled sync, so a page view reads no
         calendar; before the first sync has finished, from a dry run."""
         from .service import sync_once
-        from .week import build_week
+        from .views.week import build_week
 
         report = self.last_report or sync_once(self.settings, now, dry_run=True)
         return build_week(report, now, self.settings.tz, 14)
@@ -81,7 +81,7 @@ class Daemon:
     # -- one scheduled run ------------------------------------------------------------
     def run_once(self) -> bool:
         """One sync under the lock, then a feed refresh. Never raises. True if it went well."""
-        from .lock import sync_lock
+        from .adapters.lock import sync_lock
         from .service import sync_once
 
         if self.stop_event.is_set():

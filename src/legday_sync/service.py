@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .classify import Classifier, classify_all, without_duplicates
+from .adapters.state import State
 from .config import Settings
+from .core.classify import Classifier, classify_all, without_duplicates
+from .core.model import Action, Conflict, Event, Suggestion, Window, Workout
+from .core.plan import Plan, plan, settled
+from .core.ports import Sink, Source
+from .core.rules import Profile, find_conflicts
+from .core.suggest import Schedule, suggest
 from .errors import LegdayError, SourceError
-from .model import Action, Conflict, Event, Suggestion, Window, Workout
-from .plan import Plan, plan, settled
-from .ports import Sink, Source
-from .rules import Profile, find_conflicts
-from .state import State
-from .suggest import Schedule, suggest
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def ics_output_path(settings: Settings) -> Path:
 
 
 def build_sources(settings: Settings, state: State, *, readonly: bool) -> list[Source]:
-    from .sources.ics import IcsSource
+    from .adapters.ics.source import IcsSource
 
     out: list[Source] = []
     for s in settings.source:
@@ -104,19 +104,19 @@ def build_sources(settings: Settings, state: State, *, readonly: bool) -> list[S
                 http_cache_dir=settings.state_dir / "http", readonly=readonly,
                 timeout=s.timeout_seconds, max_bytes=s.max_bytes))
         else:
-            from .sources.google import GoogleSource  # imported only when used: it is heavy
+            from .adapters.google.source import GoogleSource  # imported only when used: it is heavy
 
             out.append(GoogleSource.from_settings(settings, s, state, readonly=readonly))
     return out
 
 
 def build_sinks(settings: Settings, state: State) -> list[Sink]:
-    from .sinks.ics import IcsFileSink
+    from .adapters.ics.sink import IcsFileSink
 
     sinks: list[Sink] = [IcsFileSink(ics_output_path(settings), tz=settings.tz,
                                      calendar_name=settings.feed.name)]
     if settings.output.google is not None:
-        from .sinks.google import GoogleSink
+        from .adapters.google.sink import GoogleSink
 
         sinks.append(GoogleSink.from_settings(settings, state))
     return sinks

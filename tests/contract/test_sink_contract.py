@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from legday_sync.adapters.ics.sink import IcsFileSink
+from legday_sync.adapters.memory import FakeSink
 from legday_sync.config import parse_training_range
-from legday_sync.fakes import FakeSink
-from legday_sync.model import Action, Suggestion
-from legday_sync.ports import Sink
-from legday_sync.rules import Profile, find_conflicts
-from legday_sync.sinks.ics import IcsFileSink
-from legday_sync.suggest import Schedule, suggest
+from legday_sync.core.model import Action, Suggestion
+from legday_sync.core.ports import Sink
+from legday_sync.core.rules import Profile, find_conflicts
+from legday_sync.core.suggest import Schedule, suggest
 from tests.google_support import contract_google_sink
 from tests.helpers import BERLIN, at, leg, run
 

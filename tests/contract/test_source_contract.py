@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from legday_sync.adapters.ics.source import IcsSource
+from legday_sync.adapters.memory import FakeSource
+from legday_sync.core.model import Event, Window
+from legday_sync.core.ports import Source
 from legday_sync.errors import SourceError
-from legday_sync.fakes import FakeSource
-from legday_sync.model import Event, Window
-from legday_sync.ports import Source
-from legday_sync.sources.ics import IcsSource
 from tests.helpers import BERLIN, at, event
 
 

@@ -26,9 +26,9 @@ import pytest
 from benchmarks import plain_pipeline
 from benchmarks.gen_calendar import generate
 from benchmarks.plain_results import fetch_window, judge, to_events
-from legday_sync.model import Event, Window
-from legday_sync.rules import Profile
-from legday_sync.sources.ics import IcsSource
+from legday_sync.adapters.ics.source import IcsSource
+from legday_sync.core.model import Event, Window
+from legday_sync.core.rules import Profile
 
 BERLIN = ZoneInfo("Europe/Berlin")
 AROUND = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)

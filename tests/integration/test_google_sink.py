@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from legday_sync import google_api
-from legday_sync.model import MARKER
+from legday_sync.adapters.google import api as google_api
+from legday_sync.adapters.google.sink import GoogleSink
+from legday_sync.adapters.state import State
+from legday_sync.core.model import MARKER
 from legday_sync.service import sync_once
-from legday_sync.sinks.google import GoogleSink
-from legday_sync.state import State
 from tests.google_support import NOW, GoogleEnv, at, genv, leg_and_tempo, timed  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -109,7 +109,7 @@ def test_idempotent_rerun_sends_no_write(genv):  # noqa: F811
 
 
 def test_insert_409_is_reconciled_not_failed(genv):  # noqa: F811
-    from legday_sync.model import Action
+    from legday_sync.core.model import Action
 
     leg_and_tempo(genv.emu)
     s1, s2 = sync(genv, dry_run=True).suggestions

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from legday_sync import google_api
+from legday_sync.adapters.google import api as google_api
+from legday_sync.adapters.google.source import GoogleSource
+from legday_sync.adapters.state import State
+from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
-from legday_sync.model import Window
-from legday_sync.sources.google import GoogleSource
-from legday_sync.state import State
 from tests.google_support import BERLIN, NOW, GoogleEnv, at, genv, timed  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -15,10 +15,10 @@ import icalendar
 import pytest
 import recurring_ical_events
 
+from legday_sync.adapters.ics.prefilter import decode, prefilter
+from legday_sync.adapters.ics.source import IcsSource, parse_ics
+from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
-from legday_sync.model import Window
-from legday_sync.sources.ics import IcsSource, parse_ics
-from legday_sync.sources.icsprefilter import decode, prefilter
 from tests.ics_gen import generate
 
 WIDE = Window(datetime(1995, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC))

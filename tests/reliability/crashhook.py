@@ -115,7 +115,7 @@ def install() -> None:
 
     httplib2.Http.request = request
 
-    from legday_sync import google_api
+    from legday_sync.adapters.google import api as google_api
 
     google_api.BATCH_SIZE = int(os.environ.get("LEGDAY_CRASH_BATCH", "2"))
 
@@ -125,7 +125,7 @@ SEPARATOR = "----- then --dry-run -----"
 
 def main() -> int:
     install()
-    from legday_sync.cli import main as cli_main
+    from legday_sync.cli.main import main as cli_main
 
     code = cli_main(sys.argv[1:])
     if os.environ.get("LEGDAY_CRASH_THEN_DRY_RUN") and code == 0:

@@ -26,9 +26,9 @@ def main() -> None:
     import atheris  # type: ignore[import-not-found]
 
     with atheris.instrument_imports():
+        from legday_sync.adapters.ics.source import parse_ics
+        from legday_sync.core.model import Window
         from legday_sync.errors import SourceError
-        from legday_sync.model import Window
-        from legday_sync.sources.ics import parse_ics
 
     window = Window(datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 12, 21, tzinfo=UTC))
     tz = ZoneInfo("Europe/Berlin")

@@ -141,9 +141,9 @@ def _worker(memory: int, cpu_seconds: int) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from legday_sync.adapters.ics.source import IcsSource
+    from legday_sync.core.model import Window
     from legday_sync.errors import SourceError
-    from legday_sync.model import Window
-    from legday_sync.sources.ics import IcsSource
 
     for line in sys.stdin:
         job = json.loads(line)

@@ -67,7 +67,7 @@ def install() -> None:
 
 def main() -> int:
     install()
-    from legday_sync.cli import main as cli_main
+    from legday_sync.cli.main import main as cli_main
 
     return cli_main(sys.argv[1:])
 

@@ -21,8 +21,8 @@ import pytest
 import recurring_ical_events
 
 from legday_sync import config
+from legday_sync.adapters.state import State
 from legday_sync.service import sync_once
-from legday_sync.state import State
 from tests.conftest import EXAMPLE_NOW, EXAMPLES
 from tests.reliability.isolated import Result, run_jobs
 

@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from legday_sync import feed as feed_module
-from legday_sync.feed import Feed, FeedServer, ensure_token
+from legday_sync.web import feed as feed_module
+from legday_sync.web.feed import Feed, FeedServer, ensure_token
 from tests.conftest import EXAMPLE_NOW, EXAMPLES
 
 pytestmark = pytest.mark.slow

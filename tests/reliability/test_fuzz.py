@@ -23,14 +23,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legday_sync import config
+from legday_sync.adapters.ics.source import IcsSource
+from legday_sync.adapters.memory import FakeSink
+from legday_sync.adapters.state import State
+from legday_sync.core.model import Event, Window, Workout
+from legday_sync.core.ports import FetchResult
+from legday_sync.core.rules import RUN_WITHIN_RECOVERY, find_conflicts
 from legday_sync.errors import SourceError
-from legday_sync.fakes import FakeSink
-from legday_sync.model import Event, Window, Workout
-from legday_sync.ports import FetchResult
-from legday_sync.rules import RUN_WITHIN_RECOVERY, find_conflicts
 from legday_sync.service import profile_of, sync_once
-from legday_sync.sources.ics import IcsSource
-from legday_sync.state import State
 
 EXAMPLES = int(os.environ.get("LEGDAY_FUZZ_EXAMPLES", "0") or 0)
 SOURCE_EXAMPLES = EXAMPLES or 200

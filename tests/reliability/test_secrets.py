@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from legday_sync import google_api
-from legday_sync.state import ensure_private_dir, write_private
+from legday_sync.adapters.google import api as google_api
+from legday_sync.adapters.state import ensure_private_dir, write_private
 from tests.conftest import EXAMPLE_NOW, EXAMPLES, ROOT
 from tests.google_emulator import CalendarEmulator
 
@@ -236,7 +236,7 @@ def test_url_credentials_never_reach_any_output(tmp_path: Path,
     assert seen == 24
     assert calendar_server.seen and all(URL_QUERY in p for p in calendar_server.seen)
     # the state holds the source's error for /healthz; it is redacted there too
-    from legday_sync.state import State
+    from legday_sync.adapters.state import State
 
     st = State(tmp_path / "dead" / ".state", readonly=True)
     try:

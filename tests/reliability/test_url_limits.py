@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from legday_sync import config
+from legday_sync.adapters.ics.source import IcsSource
+from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
-from legday_sync.model import Window
 from legday_sync.service import build_sources
-from legday_sync.sources.ics import IcsSource
 from tests.conftest import EXAMPLE_NOW, EXAMPLES
 
 FEED = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:u1\r\n"
@@ -176,7 +176,7 @@ def test_the_default_redirect_limit_is_five(raw_server, tmp_path: Path) -> None:
 
 
 def test_max_bytes_defaults_to_50_mb_and_is_configurable(tmp_path: Path) -> None:
-    from legday_sync.state import State
+    from legday_sync.adapters.state import State
 
     raw = {"source": [{"type": "ics", "url": "https://example.com/a.ics"},
                       {"type": "ics", "url": "https://example.com/b.ics", "name": "b",

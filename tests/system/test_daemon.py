@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from legday_sync.lock import sync_lock
+from legday_sync.adapters.lock import sync_lock
 from tests.conftest import EXAMPLE_NOW, EXAMPLES
 
 INTERVAL_MINUTES = 0.05  # 3 s

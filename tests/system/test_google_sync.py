@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from legday_sync import cli, google_api
-from legday_sync.state import State
+from legday_sync import cli
+from legday_sync.adapters.google import api as google_api
+from legday_sync.adapters.state import State
 from tests.google_emulator.emulator import _Response
 from tests.google_support import NOW, GoogleEnv, at, genv, leg_and_tempo, subprocess_env, timed  # noqa: F401
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from legday_sync import config
-from legday_sync.status_page import CSP, with_status_page
+from legday_sync.web.status_page import CSP, with_status_page
 from tests.conftest import EXAMPLE_NOW
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium"
@@ -46,8 +46,8 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def server(example_dir: Path) -> Iterator[str]:
-    from legday_sync.feed import Feed, FeedServer
     from legday_sync.service import ics_output_path
+    from legday_sync.web.feed import Feed, FeedServer
 
     settings = config.load(example_dir / "legday-sync.toml")
     settings.state_dir.mkdir(parents=True, exist_ok=True)

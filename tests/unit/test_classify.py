@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from legday_sync.classify import Classifier
+from legday_sync.core.classify import Classifier
 from tests.helpers import event
 
 C = Classifier()
@@ -108,7 +108,7 @@ def test_races_are_fixed_other_runs_are_not() -> None:
 
 
 def test_the_same_workout_in_two_calendars_counts_once() -> None:
-    from legday_sync.classify import without_duplicates
+    from legday_sync.core.classify import without_duplicates
 
     a = C.classify(event("Tempo run", "2026-11-24 07:00", source="google", uid="g1"))
     b = C.classify(event("tempo  RUN", "2026-11-24 07:00", source="ics", uid="i1"))

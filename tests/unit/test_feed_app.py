@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from legday_sync import feed as feedmod
-from legday_sync.feed import (
+from legday_sync.adapters.ics.sink import StoredEvent, render
+from legday_sync.web import feed as feedmod
+from legday_sync.web.feed import (
     EMPTY_MODIFIED,
     Feed,
     calendar_last_modified,
@@ -24,7 +25,6 @@ from legday_sync.feed import (
     none_match,
     rotate_token,
 )
-from legday_sync.sinks.ics import StoredEvent, render
 
 TZ = ZoneInfo("Europe/Berlin")
 MODIFIED = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)

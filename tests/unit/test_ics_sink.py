@@ -7,8 +7,8 @@ from pathlib import Path
 
 import icalendar
 
-from legday_sync.model import Action
-from legday_sync.sinks.ics import IcsFileSink
+from legday_sync.adapters.ics.sink import IcsFileSink
+from legday_sync.core.model import Action
 from tests.contract.test_sink_contract import NOW, two_suggestions
 from tests.helpers import BERLIN, at
 

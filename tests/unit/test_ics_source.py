@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from legday_sync.adapters.ics import source as ics_module
+from legday_sync.adapters.ics.fetch import redact_url, scrub
+from legday_sync.adapters.ics.prefilter import decode, prefilter
+from legday_sync.adapters.ics.source import IcsSource, parse_ics
+from legday_sync.core.model import Event, Window
 from legday_sync.errors import SourceError
-from legday_sync.model import Event, Window
-from legday_sync.sources import ics as ics_module
-from legday_sync.sources.httpfetch import redact_url, scrub
-from legday_sync.sources.ics import IcsSource, parse_ics
-from legday_sync.sources.icsprefilter import decode, prefilter
 from tests.ics_gen import generate
 
 BERLIN = ZoneInfo("Europe/Berlin")

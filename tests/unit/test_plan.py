@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from legday_sync.fakes import FakeSink
-from legday_sync.plan import LedgerEntry, plan
-from legday_sync.ports import Held
+from legday_sync.adapters.memory import FakeSink
+from legday_sync.core.plan import LedgerEntry, plan
+from legday_sync.core.ports import Held
 from tests.helpers import at, leg, run
 from tests.unit.test_suggest import NOW, go
 
@@ -119,7 +119,7 @@ def test_suggestions_for_runs_now_past_are_kept_as_history() -> None:
 
 
 def test_settled_when_the_ledger_already_holds_what_is_wanted() -> None:
-    from legday_sync.plan import settled
+    from legday_sync.core.plan import settled
 
     sugg = wanted()
     _, ledger = written(sugg)

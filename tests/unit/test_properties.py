@@ -9,12 +9,12 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from legday_sync.adapters.memory import FakeSink
 from legday_sync.config import parse_training_range
-from legday_sync.fakes import FakeSink
-from legday_sync.model import Event, Workout
-from legday_sync.plan import LedgerEntry, plan
-from legday_sync.rules import RUN_WITHIN_RECOVERY, Profile, find_conflicts
-from legday_sync.suggest import Schedule, suggest
+from legday_sync.core.model import Event, Workout
+from legday_sync.core.plan import LedgerEntry, plan
+from legday_sync.core.rules import RUN_WITHIN_RECOVERY, Profile, find_conflicts
+from legday_sync.core.suggest import Schedule, suggest
 from tests.helpers import BERLIN, at
 
 NOW = at("2026-03-23 06:00")  # a week that crosses the spring DST change

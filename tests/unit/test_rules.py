@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from legday_sync.model import Workout
-from legday_sync.rules import (
+from legday_sync.core.model import Workout
+from legday_sync.core.rules import (
     RUN_WITHIN_RECOVERY,
     SAME_DAY_ORDER,
     Profile,

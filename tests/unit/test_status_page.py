@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from legday_sync import config
-from legday_sync.fakes import FakeSource
-from legday_sync.model import Event
+from legday_sync.adapters.memory import FakeSource
+from legday_sync.adapters.state import State
+from legday_sync.core.model import Event
 from legday_sync.service import sync_once
-from legday_sync.state import State
-from legday_sync.status_page import (
+from legday_sync.views.week import Week, build_week
+from legday_sync.web.status_page import (
     COPY_SCRIPT,
     CSP,
     SourceHealth,
@@ -26,7 +27,6 @@ from legday_sync.status_page import (
     render_page,
     with_status_page,
 )
-from legday_sync.week import Week, build_week
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")

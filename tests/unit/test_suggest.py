@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from legday_sync.config import parse_training_range
-from legday_sync.model import Workout
-from legday_sync.rules import Profile, find_conflicts
-from legday_sync.suggest import Busy, Schedule, suggest
+from legday_sync.core.model import Workout
+from legday_sync.core.rules import Profile, find_conflicts
+from legday_sync.core.suggest import Busy, Schedule, suggest
 from tests.helpers import BERLIN, at, event, leg, run
 
 NOW = at("2026-11-23 06:00")

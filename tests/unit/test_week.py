@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from legday_sync import config
-from legday_sync.fakes import FakeSource
-from legday_sync.model import Event
+from legday_sync.adapters.memory import FakeSource
+from legday_sync.adapters.state import State
+from legday_sync.core.model import Event
 from legday_sync.service import Report, sync_once
-from legday_sync.state import State
-from legday_sync.week import build_week, span_text
+from legday_sync.views.week import build_week, span_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .errors import ConfigError, ConfigProblem, LegdayError
+from ..errors import ConfigError, ConfigProblem, LegdayError
 
 
 class AuthFlowError(LegdayError):
@@ -47,9 +47,9 @@ def client_secrets_path(settings) -> Path:
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
-    from .cli import load_settings
-    from .google_api import SCOPES, token_path
-    from .state import ensure_private_dir, write_private
+    from ..adapters.google.api import SCOPES, token_path
+    from ..adapters.state import ensure_private_dir, write_private
+    from .main import load_settings
 
     settings = load_settings(args)
     secrets = client_secrets_path(settings)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .config import TrainingRange
+from ..config import TrainingRange
 from .model import Conflict, Event, Suggestion, Workout, digest
 from .rules import (
     EVIDENCE,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import LockBusy
+from ..errors import LockBusy
 from .state import ensure_private_dir
 
 LOCK_NAME = "sync.lock"

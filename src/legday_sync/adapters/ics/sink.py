@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from ..errors import SinkError
-from ..model import Action
-from ..ports import Held
+from ...core.model import Action
+from ...core.ports import Held
+from ...errors import SinkError
 from ..state import write_private
 
 PRODID = "-//legday-sync//legday-sync//EN"

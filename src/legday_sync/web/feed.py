@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .errors import LegdayError
-from .redact import redact
-from .state import ensure_private_dir, private_tmp
+from ..adapters.state import ensure_private_dir, private_tmp
+from ..errors import LegdayError
+from ..redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def calendar_last_modified(body: bytes) -> datetime | None:
 
 
 def empty_calendar(tz: ZoneInfo, name: str) -> bytes:
-    from .sinks.ics import render
+    from ..adapters.ics.sink import render
 
     return render([], tz=tz, name=name, modified=EMPTY_MODIFIED)
 
@@ -362,7 +362,7 @@ def state_status(state_dir: Path, *, cache_seconds: float = 1.0) -> StatusFn:
         try:
             import sqlite3
 
-            from .state import DB_NAME, State
+            from ..adapters.state import DB_NAME, State
 
             if (state_dir / DB_NAME).exists():
                 st = State(state_dir, readonly=True)
@@ -382,7 +382,7 @@ def state_status(state_dir: Path, *, cache_seconds: float = 1.0) -> StatusFn:
 
 def public_status(raw: dict[str, Any]) -> dict[str, Any]:
     """The last-sync record with anything secret-looking masked (tokens, URL credentials)."""
-    from .redact import redact_url
+    from ..redact import redact_url
 
     def clean(v: Any) -> Any:
         if isinstance(v, str):

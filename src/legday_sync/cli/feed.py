@@ -13,8 +13,8 @@ def _daemon_logging(args: argparse.Namespace) -> None:
 
 
 def cmd_daemon(args: argparse.Namespace) -> int:
-    from .cli import load_settings
-    from .daemon import Daemon
+    from ..daemon import Daemon
+    from .main import load_settings
 
     settings = load_settings(args)
     _daemon_logging(args)
@@ -22,8 +22,8 @@ def cmd_daemon(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .cli import load_settings
-    from .daemon import serve_forever
+    from ..daemon import serve_forever
+    from .main import load_settings
 
     settings = load_settings(args)
     _daemon_logging(args)
@@ -31,8 +31,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_feed_url(args: argparse.Namespace) -> int:
-    from .cli import load_settings
-    from .feed import ensure_token, feed_url, rotate_token, webcal_url
+    from ..web.feed import ensure_token, feed_url, rotate_token, webcal_url
+    from .main import load_settings
 
     settings = load_settings(args)
     token = rotate_token(settings.state_dir) if args.rotate else ensure_token(settings.state_dir)

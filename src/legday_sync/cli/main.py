@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from . import __version__
-from .errors import AuthError, ConfigError, LegdayError, LockBusy, SinkError, SourceError
+from .. import __version__
+from ..errors import AuthError, ConfigError, LegdayError, LockBusy, SinkError, SourceError
 
 EXIT_OK, EXIT_SOURCE, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 log = logging.getLogger("legday_sync")
@@ -40,16 +40,16 @@ def parse_now(text: str | None, tz: ZoneInfo) -> datetime:
 
 
 def load_settings(args: argparse.Namespace):
-    from .config import find_config, load
+    from ..config import find_config, load
 
     return load(find_config(args.config))
 
 
 # -- commands ---------------------------------------------------------------------
 def cmd_sync(args: argparse.Namespace) -> int:
-    from .lock import sync_lock
-    from .report import print_report, to_json
-    from .service import sync_once
+    from ..adapters.lock import sync_lock
+    from ..service import sync_once
+    from ..views.report import print_report, to_json
 
     settings = load_settings(args)
     now = parse_now(args.now, settings.tz)
@@ -66,7 +66,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from .explain import print_rules
+    from ..views.explain import print_rules
 
     settings = load_settings(args)
     print_rules(settings, _console())
@@ -74,8 +74,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .service import build_sources, fetch_window, profile_of, window_of
-    from .state import State
+    from ..adapters.state import State
+    from ..service import build_sources, fetch_window, profile_of, window_of
 
     settings = load_settings(args)
     console = _console()
@@ -177,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from .redact import install_log_redaction
+    from ..redact import install_log_redaction
 
     install_log_redaction()
     os.umask(0o077)  # state, tokens and caches are private; created that way, not chmod-ed later

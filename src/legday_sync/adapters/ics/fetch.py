@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import SourceError
-from ..redact import redact_url, scrub
+from ...errors import SourceError
+from ...redact import redact_url, scrub
 
 __all__ = ["Fetched", "HttpFetcher", "StoredCopy", "redact_url", "scrub"]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from .errors import SourceError
-from .model import Action, Event, Window
-from .ports import FetchResult, Held
+from ..core.model import Action, Event, Window
+from ..core.ports import FetchResult, Held
+from ..errors import SourceError
 
 
 @dataclass

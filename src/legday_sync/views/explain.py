@@ -7,11 +7,11 @@ from datetime import UTC
 from rich.console import Console
 from rich.table import Table
 
-from . import classify
-from .config import Settings
-from .model import Event, Workout
-from .rules import EVIDENCE, GUIDANCE, SAME_DAY_ORDER, Profile
-from .service import profile_of
+from ..core import classify
+from ..config import Settings
+from ..core.model import Event, Workout
+from ..core.rules import EVIDENCE, GUIDANCE, SAME_DAY_ORDER, Profile
+from ..service import profile_of
 
 
 def _probe(profile: Profile, leg: str, run: str) -> float | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 Register = Callable[[argparse._SubParsersAction], None]
 
 REGISTER: list[Register] = [
-    lambda sub: __import__("legday_sync.feed_cli", fromlist=["register"]).register(sub),
-    lambda sub: __import__("legday_sync.google_auth", fromlist=["register"]).register(sub),
-    lambda sub: __import__("legday_sync.week_cli", fromlist=["register"]).register(sub),
+    lambda sub: __import__("legday_sync.cli.feed", fromlist=["register"]).register(sub),
+    lambda sub: __import__("legday_sync.cli.auth", fromlist=["register"]).register(sub),
+    lambda sub: __import__("legday_sync.cli.week", fromlist=["register"]).register(sub),
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from .model import Conflict, Workout
-from .service import Report
+from ..core.model import Conflict, Workout
+from ..service import Report
 
 if TYPE_CHECKING:  # rich costs ~50 ms to import: only the table output needs it
     from rich.console import Console

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import AuthError
+from ...errors import AuthError
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ class GoogleClient:
     def _save_if_refreshed(self) -> None:
         token = self.credentials.token
         if self.token_file is not None and token and token != self._saved_token:
-            from .state import write_private
+            from ..state import write_private
 
             write_private(self.token_file, self.credentials.to_json().encode("utf-8"))
             self._saved_token = token

@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from .model import Conflict, Suggestion, Workout
-from .service import Report
+from ..core.model import Conflict, Suggestion, Workout
+from ..service import Report
 
 MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 14, 7
 _UTC = ZoneInfo("UTC")

@@ -21,10 +21,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..errors import AuthError, SourceError
-from ..google_api import ApiFailure, GoogleClient
-from ..model import MARKER, Event, Window
-from ..ports import FetchResult
+from ...core.model import MARKER, Event, Window
+from ...core.ports import FetchResult
+from ...errors import AuthError, SourceError
+from .api import ApiFailure, GoogleClient
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The status page: the week as server-rendered HTML + inline CSS + an inline SVG timeline.
 
-``render_page`` is a pure function of a :class:`~legday_sync.week.Week`.
+``render_page`` is a pure function of a :class:`~legday_sync.views.week.Week`.
 ``StatusPage`` is the small WSGI piece the feed server mounts behind the feed's
 secret token (``GET /<token>/``); ``with_status_page`` wraps an existing WSGI
 app with it. Calendar text is attacker-controlled: every string goes through
@@ -23,7 +23,7 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from .week import (
+from ..views.week import (
     ConflictView,
     Day,
     Placed,
@@ -38,7 +38,7 @@ from .week import (
 )
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from ..config import Settings
 
 COPY_SCRIPT = (
     "(function(){var b=document.getElementById('copy'),i=document.getElementById('feed-url'),"
@@ -563,7 +563,7 @@ def source_health(settings: Settings, errors: Iterable[tuple[str, str]]) -> list
 
 
 def read_last_sync(settings: Settings) -> dict[str, Any] | None:
-    from .state import State
+    from ..adapters.state import State
 
     state = State(settings.state_dir, readonly=True)
     try:
@@ -608,8 +608,8 @@ class StatusPage:
         self._cached: tuple[float, Week] | None = None
 
     def _dry_run_week(self, now: datetime) -> Week:
-        from .service import sync_once
-        from .week import build_week
+        from ..service import sync_once
+        from ..views.week import build_week
 
         report = sync_once(self.settings, now, dry_run=True)
         return build_week(report, now, self.settings.tz, self.days)

@@ -1,7 +1,7 @@
 """The two ports of the shell: where events come from and where suggestions go.
 
 Each port has one contract test class (tests/contract) run against every
-adapter and against the in-memory fakes in ``legday_sync.fakes``.
+adapter and against the in-memory fakes in ``legday_sync.adapters.memory``.
 """
 
 from __future__ import annotations

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import LegdayError
+from ..errors import LegdayError
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from .week import Day, Week
+    from ..views.week import Day, Week
 
 EXIT_OK, EXIT_SOURCE, EXIT_USAGE = 0, 1, 2
 GOALS = ("strength", "balanced", "running")
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _days(text: str) -> int:
-    from .week import MAX_DAYS, MIN_DAYS
+    from ..views.week import MAX_DAYS, MIN_DAYS
 
     try:
         n = int(text)
@@ -78,9 +78,9 @@ LEGEND = ("L leg day  X heavy leg day  e easy run  m moderate run  H hard run  "
 
 
 def cmd_week(args: argparse.Namespace) -> int:
-    from .cli import _console, load_settings, parse_now
-    from .service import sync_once
-    from .week import build_week
+    from ..service import sync_once
+    from ..views.week import build_week
+    from .main import _console, load_settings, parse_now
 
     settings = load_settings(args)
     now = parse_now(args.now, settings.tz)
@@ -124,7 +124,7 @@ def print_week(week: Week, console: Console) -> None:
     below, indented. Intensity is a letter and a word, never colour alone."""
     from rich.text import Text
 
-    from .week import day_name, hm, hours_text, span_text, when
+    from ..views.week import day_name, hm, hours_text, span_text, when
 
     tzname = getattr(week.tz, "key", str(week.tz))
     n_conf = sum(c.severity == "conflict" for c in week.conflicts)
@@ -198,7 +198,7 @@ class Answers:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .cli import _console
+    from .main import _console
 
     console = _console()
     target = _target(args)
@@ -234,7 +234,7 @@ def _quote(s: str) -> str:
 
 
 def _default_target() -> Path:
-    from .config import find_config
+    from ..config import find_config
 
     return find_config(None)
 
@@ -250,7 +250,7 @@ def _target(args: argparse.Namespace) -> Path:
 def _check_tz(name: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from .config import _tz_guess
+    from ..config import _tz_guess
 
     try:
         ZoneInfo(name)
@@ -272,7 +272,7 @@ def _check_ics(value: str) -> str:
 
 
 def _from_flags(args: argparse.Namespace) -> Answers:
-    from .config import local_timezone
+    from ..config import local_timezone
 
     return Answers(timezone=_check_tz(args.timezone or local_timezone().key),
                    goal=args.goal or "balanced",
@@ -283,7 +283,7 @@ def _from_flags(args: argparse.Namespace) -> Answers:
 def _ask(args: argparse.Namespace, console: Console) -> Answers:
     from rich.prompt import Prompt
 
-    from .config import local_timezone
+    from ..config import local_timezone
 
     console.print("[bold]legday-sync setup[/bold] — press Enter to take the value in brackets.")
     tz = args.timezone
@@ -442,8 +442,8 @@ def render_config(answers: Answers) -> str:
 
 def write_config(target: Path, text: str) -> None:
     """Validate ``text`` as a config, then put it at ``target`` atomically."""
-    from .config import load
-    from .errors import ConfigError
+    from ..config import load
+    from ..errors import ConfigError
 
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

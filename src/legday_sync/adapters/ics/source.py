@@ -27,11 +27,11 @@ import icalendar
 import recurring_ical_events
 import x_wr_timezone
 
-from ..errors import SourceError
-from ..model import Event, Window
-from ..ports import FetchResult
-from .httpfetch import HttpFetcher, redact_url
-from .icsprefilter import decode, prefilter
+from ...core.model import Event, Window
+from ...core.ports import FetchResult
+from ...errors import SourceError
+from .fetch import HttpFetcher, redact_url
+from .prefilter import decode, prefilter
 
 __all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
 

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from ..errors import AuthError, SinkError
-from ..google_api import ApiFailure, GoogleClient, describe, http_status, is_transient
-from ..model import MARKER, Action, Suggestion, digest
-from ..ports import Held
+from ...core.model import MARKER, Action, Suggestion, digest
+from ...core.ports import Held
+from ...errors import AuthError, SinkError
+from .api import ApiFailure, GoogleClient, describe, http_status, is_transient
 
 log = logging.getLogger(__name__)
 

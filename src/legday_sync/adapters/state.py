@@ -19,8 +19,8 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from .model import Event, Window
-from .plan import LedgerEntry, Status
+from ..core.model import Event, Window
+from ..core.plan import LedgerEntry, Status
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (

@@ -1,0 +1,1 @@
+"""Google Calendar through google-api-python-client."""

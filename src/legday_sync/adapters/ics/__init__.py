@@ -1,0 +1,1 @@
+""".ics files and URLs: read (source), write (sink)."""

@@ -1,0 +1,5 @@
+"""The `legday-sync` command."""
+
+from .main import main
+
+__all__ = ["main"]

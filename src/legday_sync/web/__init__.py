@@ -1,0 +1,1 @@
+"""The feed server and the status page."""
