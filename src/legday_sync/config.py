@@ -11,7 +11,6 @@ import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .core.classify import Classifier
+from .core.judge import JudgeSettings
+from .core.model import TrainingRange
+from .core.rules import Profile
+from .core.suggest import Schedule
 from .errors import ConfigError, ConfigProblem
 from .redact import redact_url
 
@@ -53,15 +57,6 @@ class ClassifySettings(_Section):
     hard: tuple[str, ...] = ()
     heavy: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TrainingRange:
-    start: time
-    end: time
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
 def parse_training_range(text: str) -> TrainingRange:
@@ -213,6 +208,19 @@ class Settings(_Section):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone) if self.timezone else local_timezone()
+
+    def judge_settings(self) -> JudgeSettings:
+        """The values the core's ``judge`` needs, taken from this config."""
+        r, c = self.rules, self.classify
+        return JudgeSettings(
+            profile=Profile(goal=self.goal, recovery_hours=r.recovery_hours,
+                            moderate_hours=r.moderate_hours,
+                            same_day_gap_hours=r.same_day_gap_hours,
+                            heavy_extra_hours=r.heavy_extra_hours, tz=self.tz),
+            classifier=Classifier(leg_day=c.leg_day, run=c.run, easy=c.easy, hard=c.hard,
+                                  heavy=c.heavy, ignore=c.ignore),
+            schedule=Schedule(self.schedule.ranges, self.schedule.horizon_days),
+            past_days=self.window.past_days, future_days=self.window.future_days)
 
     @property
     def state_dir(self) -> Path:

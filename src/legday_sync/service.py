@@ -1,4 +1,4 @@
-"""sync_once(): fetch -> classify -> rules -> suggest -> plan -> apply.
+"""sync_once(): fetch -> core.judge -> plan -> apply.
 
 The only place that wires the shell (sources, sinks, state) to the core. With
 ``dry_run`` the plan is computed exactly as for a real run and then not
@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from .adapters.state import State
 from .config import Settings
-from .core.classify import Classifier, classify_all, without_duplicates
-from .core.model import Action, Conflict, Event, Suggestion, Window, Workout
+from .core.judge import judge
+from .core.model import Event
 from .core.plan import Plan, plan, settled
 from .core.ports import Sink, Source
-from .core.rules import Profile, find_conflicts
-from .core.suggest import Schedule, suggest
 from .errors import LegdayError, SourceError
+from .views.report import Report, SourceProblem
 
 log = logging.getLogger(__name__)
 
@@ -30,61 +28,9 @@ log = logging.getLogger(__name__)
 MAX_WARNINGS = 50
 
 
-@dataclass
-class SourceProblem:
-    source: str
-    message: str
-    fix: str = ""
-
-
-@dataclass
-class Report:
-    dry_run: bool
-    now: datetime
-    window: Window
-    workouts: list[Workout] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
-    suggestions: list[Suggestion] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
-    errors: list[SourceProblem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    #: windows of the profile, for display
-    profile: Profile | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
 def _problem(sink: str, e: LegdayError) -> SourceProblem:
     """A sink's failure as a report entry (SinkError and AuthError carry message and fix)."""
     return SourceProblem(sink, str(getattr(e, "message", e)), getattr(e, "fix", ""))
-
-
-def profile_of(settings: Settings) -> Profile:
-    r = settings.rules
-    return Profile(goal=settings.goal, recovery_hours=r.recovery_hours,
-                   moderate_hours=r.moderate_hours, same_day_gap_hours=r.same_day_gap_hours,
-                   heavy_extra_hours=r.heavy_extra_hours, tz=settings.tz)
-
-
-def classifier_of(settings: Settings) -> Classifier:
-    c = settings.classify
-    return Classifier(leg_day=c.leg_day, run=c.run, easy=c.easy, hard=c.hard, heavy=c.heavy,
-                      ignore=c.ignore)
-
-
-def window_of(settings: Settings, now: datetime) -> Window:
-    return Window(now - timedelta(days=settings.window.past_days),
-                  now + timedelta(days=settings.window.future_days))
-
-
-def fetch_window(settings: Settings, window: Window, profile: Profile) -> Window:
-    """What the sources must cover: leg days whose recovery reaches into the window, and
-    the days after it where a moved run may land."""
-    return Window(window.start - timedelta(hours=profile.max_window_hours + 24),
-                  window.end + timedelta(days=settings.schedule.horizon_days + 1))
 
 
 def ics_output_path(settings: Settings) -> Path:
@@ -141,10 +87,9 @@ def sync_once(settings: Settings, now: datetime, *, dry_run: bool = False,
 
 def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
           sources: Sequence[Source], sinks: Sequence[Sink]) -> Report:
-    profile = profile_of(settings)
-    window = window_of(settings, now)
-    report = Report(dry_run=dry_run, now=now, window=window, profile=profile)
-    wide = fetch_window(settings, window, profile)
+    core = settings.judge_settings()
+    wide = core.fetch_window(now)
+    report = Report(dry_run=dry_run, now=now, window=core.window(now), profile=core.profile)
 
     events: list[Event] = []
     extra_busy: list[Event] = []
@@ -164,21 +109,11 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
                           for i, (s, e) in enumerate(result.busy))
     failed = {e.source for e in report.errors}
 
-    workouts, copies = without_duplicates(classify_all(classifier_of(settings), events))
-    if copies:
-        report.notes.append(
-            f"{len(copies)} workout(s) appear in more than one calendar and count once, e.g. "
-            f"“{copies[0].event.title}” in “{copies[0].event.source}”")
-    conflicts = find_conflicts(workouts, profile)
-    report.workouts = [w for w in workouts if w.end > window.start and w.start < window.end]
-    report.conflicts = [c for c in conflicts
-                        if window.start <= c.run.start < window.end]
-    schedule = Schedule(settings.schedule.ranges, settings.schedule.horizon_days)
-    suggestions, notes = suggest(report.conflicts, workouts, events + extra_busy, profile,
-                                 schedule, now)
-    report.suggestions = suggestions
-    report.notes.extend(notes)
-
+    decision = judge(events, extra_busy, core, now)
+    report.workouts, report.conflicts = decision.workouts, decision.conflicts
+    report.suggestions, suggestions = decision.suggestions, decision.suggestions
+    report.notes.extend(decision.notes)
+    report.events_read = decision.events_read
     plans: list[tuple[Sink, Plan]] = []
     for sink in sinks:
         ledger = state.ledger(sink.name)
@@ -192,7 +127,7 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             continue
         p = plan(sink.name, suggestions, held, ledger,
                  user_editable=sink.user_editable, now=now, failed_sources=failed,
-                 keep_since=window.start)
+                 keep_since=report.window.start)
         plans.append((sink, p))
         report.actions.extend(p.actions)
         report.notes.extend(p.notes)

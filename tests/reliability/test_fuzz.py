@@ -30,7 +30,7 @@ from legday_sync.core.model import Event, Window, Workout
 from legday_sync.core.ports import FetchResult
 from legday_sync.core.rules import RUN_WITHIN_RECOVERY, find_conflicts
 from legday_sync.errors import SourceError
-from legday_sync.service import profile_of, sync_once
+from legday_sync.service import sync_once
 
 EXAMPLES = int(os.environ.get("LEGDAY_FUZZ_EXAMPLES", "0") or 0)
 SOURCE_EXAMPLES = EXAMPLES or 200
@@ -241,7 +241,7 @@ def _check(report, settings: config.Settings) -> None:
                                          original_start=None), "run", s.run.intensity))
         elif s.activity == "easy_run":
             after.append(Workout(Event("ours", s.id, s.start, s.end, s.title), "run", "easy"))
-    left = [c for c in find_conflicts(after, profile_of(settings))
+    left = [c for c in find_conflicts(after, settings.judge_settings().profile)
             if c.rule == RUN_WITHIN_RECOVERY and c.run.start >= report.now
             and c.run.start < report.window.end]
     assert left == [], left

@@ -101,7 +101,7 @@ def test_races_are_fixed_other_runs_are_not() -> None:
     def fixed(title: str) -> bool:
         w = C.classify(event(title, "2026-11-23 18:00"))
         assert w is not None
-        return w.fixed
+        return w.race
 
     assert fixed("Race 10k") and fixed("Berlin Marathon") and fixed("Saturday parkrun")
     assert not fixed("Tempo run") and not fixed("Long run 20k")

@@ -151,7 +151,7 @@ def test_suggestion_ids_hash_rule_occurrences_and_kind() -> None:
 
 def test_a_race_keeps_its_date_and_the_note_says_so() -> None:
     legs = leg("2026-11-26 18:00", heavy=True)
-    race = replace(run("2026-11-28 10:00", "hard"), fixed=True)
+    race = replace(run("2026-11-28 10:00", "hard"), race=True)
     out, notes = go([legs, race])
     assert [s.kind for s in out] == ["instead"]
     assert len(notes) == 1 and "race" in notes[0] and "Heavy squats" in notes[0]

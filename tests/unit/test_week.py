@@ -12,7 +12,8 @@ from legday_sync import config
 from legday_sync.adapters.memory import FakeSource
 from legday_sync.adapters.state import State
 from legday_sync.core.model import Event
-from legday_sync.service import Report, sync_once
+from legday_sync.service import sync_once
+from legday_sync.views.report import Report
 from legday_sync.views.week import build_week, span_text
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -75,14 +75,14 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ..adapters.state import State
-    from ..service import build_sources, fetch_window, profile_of, window_of
+    from ..service import build_sources
 
     settings = load_settings(args)
     console = _console()
     console.print(f"[green]✓[/green] config {settings.config_path} is valid "
                   f"(goal {settings.goal}, timezone {settings.tz.key})")
     now = parse_now(None, settings.tz)
-    window = fetch_window(settings, window_of(settings, now), profile_of(settings))
+    window = settings.judge_settings().fetch_window(now)
     failed = 0
     state = State(settings.state_dir, readonly=True)
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from .model import Event, Workout
@@ -123,7 +123,7 @@ class Classifier:
                 intensity = "easy"
             else:
                 intensity = "moderate"
-            return Workout(event, "run", intensity, fixed=self._has("fixed", text))
+            return Workout(event, "run", intensity, race=self._has("fixed", text))
         return None
 
     def _is_run(self, text: str) -> bool:
@@ -151,7 +151,7 @@ def classify_all(classifier: Classifier, events: Iterable[Event]) -> list[Workou
             verdict = seen[key] = classifier.classify(e)
         if verdict is not None:
             out.append(verdict if verdict.event is e else
-                       Workout(e, verdict.kind, verdict.intensity, verdict.fixed))
+                       replace(verdict, event=e))
     return out
 
 

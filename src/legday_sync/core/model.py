@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Literal
 
 Kind = Literal["leg_day", "run"]
@@ -69,12 +69,32 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class TrainingRange:
+    """A daily stretch of local time in which the person trains, e.g. 06:00-09:00."""
+
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True, slots=True)
 class Workout:
+    """A classified event. One event that is both a leg stressor and a run (HYROX) gives two
+    workouts, a ``leg_day`` and a ``run``, sharing the event; rules never pair them."""
+
     event: Event
     kind: Kind
     intensity: Intensity
-    #: a race keeps its date: the tool suggests no new time for it
-    fixed: bool = False
+    #: a race keeps its date: never moved, never replaced (its leg day gives way)
+    race: bool = False
+    #: a long run: an endurance key session the planner protects like ``key``
+    long: bool = False
+    #: tagged ``#key`` (or a long run): resolved on the leg-day side first
+    key: bool = False
+    #: the words or fields that decided the verdict, for `legday-sync events`
+    evidence: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def start(self) -> datetime:

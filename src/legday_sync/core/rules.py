@@ -107,7 +107,7 @@ class LegDayIndex:
         out = []
         start = run.start
         for leg in self.near(start, profile._max_window):
-            if start < leg.start:  # gap_hours(leg, run) is None
+            if start < leg.start or leg.event is run.event:  # not after it; one HYROX event
                 continue
             gap = max(0.0, (start - leg.end).total_seconds() / 3600)
             window = profile.window_hours(leg, run)
@@ -160,7 +160,8 @@ def _same_day(index: LegDayIndex, run: Workout, profile: Profile,
     day = run.start.astimezone(profile.tz).date()
     out = []
     for leg in index.near(run.start, timedelta(hours=24), timedelta(hours=24)):
-        if id(leg) in flagged or leg.start.astimezone(profile.tz).date() != day:
+        if (id(leg) in flagged or leg.event is run.event
+                or leg.start.astimezone(profile.tz).date() != day):
             continue
         run_first = run.start < leg.start
         if profile.goal == "strength" and not run_first:

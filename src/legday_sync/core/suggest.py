@@ -15,8 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ..config import TrainingRange
-from .model import Conflict, Event, Suggestion, Workout, digest
+from .model import Conflict, Event, Suggestion, TrainingRange, Workout, digest
 from .rules import (
     EVIDENCE,
     RUN_WITHIN_RECOVERY,
@@ -119,7 +118,7 @@ def suggest(conflicts: Sequence[Conflict], workouts: Sequence[Workout],
         run = binding.run
         suggestions.append(_instead(binding, profile))
         busy.add(run.start, run.end)
-        if run.fixed:
+        if run.race:
             notes.append(
                 f"“{run.event.title}” ({_local(run.start, profile.tz)}) looks like a race, which "
                 f"keeps its date: no new time is suggested for it. Consider moving or lightening "

@@ -7,11 +7,10 @@ from datetime import UTC
 from rich.console import Console
 from rich.table import Table
 
-from ..core import classify
 from ..config import Settings
+from ..core import classify
 from ..core.model import Event, Workout
 from ..core.rules import EVIDENCE, GUIDANCE, SAME_DAY_ORDER, Profile
-from ..service import profile_of
 
 
 def _probe(profile: Profile, leg: str, run: str) -> float | None:
@@ -23,7 +22,7 @@ def _probe(profile: Profile, leg: str, run: str) -> float | None:
 
 
 def print_rules(settings: Settings, console: Console) -> None:
-    profile = profile_of(settings)
+    profile = settings.judge_settings().profile
     console.print(f"[bold]Goal:[/bold] {profile.goal}  ·  [bold]timezone:[/bold] "
                   f"{settings.tz.key}  ·  training hours "
                   f"{', '.join(map(str, settings.schedule.ranges))}, moves within "

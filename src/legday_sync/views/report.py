@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from ..core.model import Conflict, Workout
-from ..service import Report
+from ..core.model import Action, Conflict, Suggestion, Window, Workout
+from ..core.rules import Profile
 
 if TYPE_CHECKING:  # rich costs ~50 ms to import: only the table output needs it
     from rich.console import Console
+
+
+@dataclass
+class SourceProblem:
+    source: str
+    message: str
+    fix: str = ""
+
+
+@dataclass
+class Report:
+    """What one sync found and did: the core's decision plus the shell's actions and errors."""
+
+    dry_run: bool
+    now: datetime
+    window: Window
+    workouts: list[Workout] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    errors: list[SourceProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: windows of the profile, for display
+    profile: Profile | None = None
+    #: events the sources read, workouts or not (0 workouts of many events is not "all clear")
+    events_read: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
 def iso(t: datetime, tz: tzinfo) -> str:

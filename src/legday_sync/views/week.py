@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..core.model import Conflict, Suggestion, Workout
-from ..service import Report
+from .report import Report
 
 MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 14, 7
 _UTC = ZoneInfo("UTC")

@@ -1,0 +1,78 @@
+"""The whole product decision as one pure function: events in, judgement out.
+
+``judge`` takes what the sources read (events and extra busy time), the settings it
+needs as plain values, and ``now``; it returns the workouts, conflicts, suggestions
+and notes. The shell (``service.sync_once``) fetches before it and plans the sinks'
+writes after it; everything between is here, so a test or a benchmark can judge a
+week without SQLite, a network or a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .classify import Classifier, classify_all, without_duplicates
+from .model import Conflict, Event, Suggestion, Window, Workout
+from .rules import Profile, find_conflicts
+from .suggest import Schedule, suggest
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """What the judgement depends on, as values (built from the config by the shell)."""
+
+    profile: Profile = field(default_factory=Profile)
+    classifier: Classifier = field(default_factory=Classifier)
+    schedule: Schedule = field(default_factory=lambda: Schedule(()))
+    past_days: int = 1
+    future_days: int = 14
+
+    def window(self, now: datetime) -> Window:
+        """The stretch a sync reports on."""
+        return Window(now - timedelta(days=self.past_days), now + timedelta(days=self.future_days))
+
+    def fetch_window(self, now: datetime) -> Window:
+        """What the sources must cover: leg days whose recovery reaches into the window, and
+        the days after it where a moved session may land."""
+        w = self.window(now)
+        return Window(w.start - timedelta(hours=self.profile.max_window_hours + 24),
+                      w.end + timedelta(days=self.schedule.horizon_days + 1))
+
+
+@dataclass
+class Decision:
+    window: Window
+    #: workouts that overlap the window (what the report shows)
+    workouts: list[Workout] = field(default_factory=list)
+    #: conflicts whose run starts in the window
+    conflicts: list[Conflict] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: how many events were read at all (so "no workout found" is never "all clear")
+    events_read: int = 0
+
+
+def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSettings,
+          now: datetime) -> Decision:
+    """Classify, count each workout once, find conflicts, plan the week around them.
+
+    ``events`` are every event the sources read over ``settings.fetch_window(now)``;
+    ``busy`` is extra busy time (e.g. Google free/busy) that is not itself an event.
+    """
+    window = settings.window(now)
+    decision = Decision(window=window, events_read=len(events))
+    workouts, copies = without_duplicates(classify_all(settings.classifier, events))
+    if copies:
+        decision.notes.append(
+            f"{len(copies)} workout(s) appear in more than one calendar and count once, e.g. "
+            f"“{copies[0].event.title}” in “{copies[0].event.source}”")
+    conflicts = find_conflicts(workouts, settings.profile)
+    decision.workouts = [w for w in workouts if w.end > window.start and w.start < window.end]
+    decision.conflicts = [c for c in conflicts if window.start <= c.run.start < window.end]
+    suggestions, notes = suggest(decision.conflicts, workouts, [*events, *busy],
+                                 settings.profile, settings.schedule, now)
+    decision.suggestions = suggestions
+    decision.notes.extend(notes)
+    return decision
