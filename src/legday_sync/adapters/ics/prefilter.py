@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from .rrule_skip import ends_before, parse_rule
+
 __all__ = ["MARGIN", "Prefiltered", "decode", "prefilter"]
 
 #: slack for time zones (a local time is within ±14 h of UTC) and rounding
@@ -134,6 +136,7 @@ class _Comp:
     uid: str | None = None
     start: datetime | None = None
     start_is_date: bool = False
+    start_is_utc: bool = False
     end: datetime | None = None
     duration: timedelta | None = None
     rid: datetime | None = None
@@ -170,8 +173,12 @@ class _Comp:
                 length = max(length, period)
         return length
 
-    def reach(self) -> tuple[datetime, datetime]:
-        """[earliest start, latest end] of every occurrence this component makes."""
+    def reach(self, lo: datetime, utc_moves: bool) -> tuple[datetime, datetime]:
+        """[earliest start, latest end] of every occurrence this component makes, where
+        an end before ``lo`` may be rounded up to a bound that is still before it.
+
+        ``utc_moves``: x-wr-timezone will move a UTC DTSTART into the calendar's zone
+        (so a rule's wall-clock dates aren't known here)."""
         start, end = self.span()
         if not self.rrules and not self.rdates:
             return start, end
@@ -183,11 +190,27 @@ class _Comp:
         for rule in self.rrules:
             m = _UNTIL_RE.search(rule)
             if not m:
-                last = _NEVER  # COUNT or forever
+                bound = None if self.start_is_utc and utc_moves else self._count_end(rule, lo)
+                last = _NEVER if bound is None else max(last, bound)
                 continue
             until, is_date = _dt(m.group(1))
             last = max(last, until + (timedelta(days=1) if is_date else timedelta(0)) + length)
         return first, last
+
+
+    def _count_end(self, rule: str, lo: datetime) -> datetime | None:
+        """A bound before ``lo`` on the ends of a COUNT rule's occurrences, when its COUNT
+        runs out before then (by arithmetic: ``rrule_skip``); else None."""
+        parsed = parse_rule(rule)
+        if parsed is None or parsed.count is None or self.start is None:
+            return None
+        length = self.length()
+        first = self.start.date()
+        cut = (lo - length).date() - timedelta(days=1)
+        if not ends_before(parsed.with_defaults(first), first, cut):
+            return None
+        # every occurrence starts before cut
+        return datetime.combine(cut, datetime.min.time()) + length
 
 
 _SINGLE = {"UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"}
@@ -201,6 +224,7 @@ def _read_property(comp: _Comp, name: str, params: str, value: str) -> None:
         comp.uid = value
     elif name == "DTSTART":
         comp.start, comp.start_is_date = _dt(value)
+        comp.start_is_utc = value[-1:] in "Zz"
     elif name == "DTEND":
         comp.end, _ = _dt(value)
     elif name == "DURATION":
@@ -234,7 +258,9 @@ def _overlaps(a: tuple[datetime, datetime], lo: datetime, hi: datetime) -> bool:
     return a[0] <= hi and a[1] >= lo
 
 
-def _decide_group(comps: list[_Comp], lo: datetime, hi: datetime) -> list[bool]:
+def _decide_group(
+    comps: list[_Comp], lo: datetime, hi: datetime, utc_moves: bool = True
+) -> list[bool]:
     """Which components of one UID to keep.
 
     The rules mirror how recurring-ical-events builds a series: a modification
@@ -255,7 +281,7 @@ def _decide_group(comps: list[_Comp], lo: datetime, hi: datetime) -> list[bool]:
             raise _Unreadable("modification that recurs")
         keep: list[bool] = []
         slot_length = cores[0].max_length() if cores else None
-        core_keep = bool(cores) and _overlaps(cores[0].reach(), lo, hi)
+        core_keep = bool(cores) and _overlaps(cores[0].reach(lo, utc_moves), lo, hi)
         any_mod = False
         for c in comps:
             if c.rid is None:
@@ -275,7 +301,7 @@ def _decide_group(comps: list[_Comp], lo: datetime, hi: datetime) -> list[bool]:
 
 _LINES = re.compile(
     r"^(?:(BEGIN|END):([A-Za-z0-9-]+)[ \t]*"
-    r"|(?:UID|DTSTART|DTEND|DURATION|RECURRENCE-ID|RRULE|RDATE)[;:].*)$",
+    r"|(?:UID|DTSTART|DTEND|DURATION|RECURRENCE-ID|RRULE|RDATE|X-WR-TIMEZONE)[;:].*)$",
     re.MULTILINE | re.IGNORECASE,
 )
 _DROPPABLE = frozenset({"VTODO", "VJOURNAL", "VFREEBUSY"})
@@ -300,10 +326,13 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     drop: list[tuple[int, int]] = []  # character spans to cut
     current: _Comp | None = None
     other_start, other_kind = -1, ""
+    utc_moves = False  # whether x-wr-timezone will move UTC times into a zone
     for m in _LINES.finditer(text):
         edge = m.group(1)
         if edge is None:  # a property line: only a top-level VEVENT's own lines count
-            if current is not None and depth == 2 and not current.unreadable:
+            if depth == 1 and m.group(0)[:13].upper() == "X-WR-TIMEZONE":
+                utc_moves = True
+            elif current is not None and depth == 2 and not current.unreadable:
                 try:
                     name, params, value = _split(m.group(0))
                     _read_property(current, name, params, value)
@@ -345,12 +374,12 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     for members in groups.values():
         if len(members) == 1:
             comp = comps[members[0]]
-            if _keep_single(comp, lo, hi):
+            if _keep_single(comp, lo, hi, utc_moves):
                 continue
             drop.append((comp.first, comp.last))
             dropped += 1
             continue
-        decisions = _decide_group([comps[m] for m in members], lo, hi)
+        decisions = _decide_group([comps[m] for m in members], lo, hi, utc_moves)
         for m, keep in zip(members, decisions, strict=True):
             if not keep:
                 drop.append((comps[m].first, comps[m].last))
@@ -367,10 +396,10 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     return Prefiltered("".join(out), len(comps) - dropped, dropped)
 
 
-def _keep_single(comp: _Comp, lo: datetime, hi: datetime) -> bool:
-    """``_decide_group([comp], lo, hi)[0]``, with a shortcut for a plain one-off event."""
+def _keep_single(comp: _Comp, lo: datetime, hi: datetime, utc_moves: bool) -> bool:
+    """``_decide_group([comp], …)[0]``, with a shortcut for a plain one-off event."""
     if comp.unreadable or comp.rid is not None or comp.rrules or comp.rdates:
-        return _decide_group([comp], lo, hi)[0]
+        return _decide_group([comp], lo, hi, utc_moves)[0]
     try:
         return _overlaps(comp.span(), lo, hi)
     except (_Unreadable, OverflowError):

@@ -32,6 +32,7 @@ from ...core.ports import FetchResult
 from ...errors import SourceError
 from .fetch import HttpFetcher, redact_url
 from .prefilter import decode, prefilter
+from .series_jump import fast_forward
 
 __all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
 
@@ -220,8 +221,8 @@ def parse_ics(
     """The events of an .ics file overlapping ``window``, sorted, and warnings.
 
     Raises ``SourceError`` when ``data`` is not a calendar at all.
-    ``use_prefilter=False`` parses everything (the reference the fast path is
-    tested against).
+    ``use_prefilter=False`` parses everything and expands every series from its
+    DTSTART (the reference the fast path is tested against).
     """
     window = _utc_window(window)
     if not data.strip():
@@ -263,14 +264,18 @@ def parse_ics(
         raise SourceError(source, "no VCALENDAR in the file", fix=_NOT_ICS_FIX)
     events: list[Event] = []
     for cal in calendars:
-        events.extend(_Expander(source, default_tz, warnings).run(cal, window))
+        expander = _Expander(source, default_tz, warnings, fast=use_prefilter)
+        events.extend(expander.run(cal, window))
     events.sort(key=_sort_key)
     return events, warnings
 
 
 class _Expander:
-    def __init__(self, source: str, default_tz: ZoneInfo, warnings: list[str]) -> None:
+    def __init__(
+        self, source: str, default_tz: ZoneInfo, warnings: list[str], *, fast: bool = True
+    ) -> None:
         self.source = source
+        self.fast = fast
         self.default_tz = default_tz
         self.warnings = warnings
         self.local_tz: Any = default_tz
@@ -293,6 +298,8 @@ class _Expander:
         except Exception as exc:
             self.warn(f"ignored X-WR-TIMEZONE {str(cal.get('X-WR-TIMEZONE'))!r}: {_short(exc)}")
             standard = cal
+        if self.fast:  # old series start near the window instead of at their DTSTART
+            fast_forward(standard, window.start - timedelta(days=1))
         # floating times are read in the zone the span is given in (recurring-ical-events)
         start = (window.start - timedelta(days=1)).astimezone(self.default_tz)
         end = (window.end + timedelta(days=1)).astimezone(self.default_tz)
