@@ -41,6 +41,8 @@ class SinkError(LegdayError):
     sink: str
     message: str
     fix: str = ""
+    #: e.g. {"retry_after": seconds} when the service asked for a long pause
+    detail: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.sink}: {self.message}")
@@ -50,6 +52,17 @@ class SinkError(LegdayError):
 class AuthError(LegdayError):
     message: str
     fix: str = "run `legday-sync auth` again"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+
+@dataclass
+class AuthFlowError(LegdayError):
+    """`legday-sync auth` could not complete the sign-in (the browser part)."""
+
+    message: str
+    fix: str = ""
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
