@@ -125,6 +125,12 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     report.events_read = decision.events_read
     plans: list[tuple[Sink, Plan]] = []
     for sink in sinks:
+        # a sink may stand aside with a reason (Google: the permission to write not granted);
+        # it is then neither planned for nor written, and its ledger stays as it is
+        why = getattr(sink, "unavailable", lambda: None)()
+        if why:
+            report.warnings.append(f"{sink.name}: {why}")
+            continue
         ledger = state.ledger(sink.name)
         if sink.user_editable and settled(suggestions, ledger, now):
             plans.append((sink, Plan()))  # nothing to write: spare the (remote) read

@@ -13,10 +13,19 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import __version__
-from ..errors import AuthError, ConfigError, LegdayError, LockBusy, SinkError, SourceError
+from ..errors import (
+    AuthError,
+    AuthFlowError,
+    ConfigError,
+    LegdayError,
+    LockBusy,
+    SinkError,
+    SourceError,
+)
 
 EXIT_OK, EXIT_SOURCE, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 log = logging.getLogger("legday_sync")
@@ -101,9 +110,30 @@ def cmd_check(args: argparse.Namespace) -> int:
                 console.print(f"    [yellow]warning:[/yellow] {w}")
     finally:
         state.close()
+    _check_google_login(settings, console)
     if not settings.source:
         console.print("[yellow]no [[source]] configured: add a calendar to read[/yellow]")
     return EXIT_SOURCE if failed else EXIT_OK
+
+
+def _check_google_login(settings: Any, console: Any) -> None:
+    """The permissions the saved Google login holds (read from the file, no request)."""
+    if settings.output.google is None and not any(s.type == "google" for s in settings.source):
+        return
+    from ..adapters.google.login import saved_permissions
+    from .auth import permission_lines
+
+    try:
+        perms = saved_permissions(settings.state_dir)
+    except AuthError as e:
+        console.print(f"[red]✗[/red] Google login: {e.message} — {e.fix}")
+        return
+    if perms is None:
+        console.print("[yellow]Google: not connected: run `legday-sync auth`[/yellow]")
+        return
+    console.print("Google permissions granted:", markup=False)
+    for line in permission_lines(perms):
+        console.print(line, markup=False, highlight=False)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -158,8 +188,8 @@ def error_message(e: BaseException) -> tuple[str, int]:
         return (f"error: another legday-sync is running (lock {e.path}"
                 f"{', held by ' + e.holder if e.holder else ''}); try again when it is done, "
                 f"or pass --wait SECONDS"), EXIT_LOCKED
-    if isinstance(e, AuthError):
-        return f"error: {e.message} — {e.fix}", EXIT_SOURCE
+    if isinstance(e, AuthError | AuthFlowError):
+        return f"error: {e.message}" + (f" — {e.fix}" if e.fix else ""), EXIT_SOURCE
     if isinstance(e, SourceError | SinkError):
         fix = f" — {e.fix}" if e.fix else ""
         return f"error: {e}{fix}", EXIT_SOURCE

@@ -206,6 +206,19 @@ class GoogleSink:
             f"run `legday-sync auth --new-calendar` to start a fresh suggestions calendar; the "
             f"old one stays in Google Calendar as “{name}” (id {cal}) for you to keep or delete")
 
+    def unavailable(self) -> str | None:
+        """Why this sink stands aside this sync (None: it takes part)."""
+        try:
+            granted = self.client.granted
+        except AuthError:
+            return None  # load() reports it as the error it is
+        if scopes.has(granted, scopes.APP_CALENDAR):
+            return None
+        return ("read-only: the permission to make and manage a calendar of its own "
+                "(“Make secondary calendars…”) was not granted, so suggestions go only to the "
+                ".ics feed; run `legday-sync auth` again and tick every box to have them in "
+                "Google Calendar")
+
     # -- the port ----------------------------------------------------------------------
     def load(self) -> dict[str, Held]:
         try:
