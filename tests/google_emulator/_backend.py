@@ -750,9 +750,9 @@ class Backend:
             cals: dict[str, dict] = {}
             for item in body.get("items") or []:
                 cid = item.get("id")
-                if errors and cid in errors:  # a per-calendar error; the query still succeeds
-                    cals[cid] = {"errors": [{"domain": "global", "reason": errors[cid]}],
-                                 "busy": []}
+                reason = (errors or {}).get(self.primary_id if cid == "primary" else cid)
+                if reason:  # a per-calendar error; the query itself still succeeds
+                    cals[cid] = {"errors": [{"domain": "global", "reason": reason}], "busy": []}
                     continue
                 try:
                     cal = self.resolve_calendar(cid)
