@@ -307,3 +307,34 @@ def test_a_calendar_of_another_client_is_reported_with_the_way_out(genv, state):
     assert len(cals) == 2 and cal in cals
     new = next(c for c in cals if c != cal)
     assert len(genv.emu.events(new)) == 4 and len(genv.emu.events(cal)) == 2
+
+
+def test_the_daemon_pauses_for_hours_after_a_usage_limit(genv, monkeypatch):  # noqa: F811
+    from datetime import UTC
+
+    from legday_sync import service
+    from legday_sync.daemon import JOB_ID, Daemon
+
+    real = service.sync_once
+    monkeypatch.setattr(service, "sync_once", lambda settings, now, **kw: real(settings, NOW, **kw))
+
+    class Job:
+        next_run_time = datetime.now(UTC) + timedelta(minutes=1)
+
+        def modify(self, next_run_time):
+            self.next_run_time = next_run_time
+
+    job = Job()
+
+    class Scheduler:
+        def get_job(self, job_id):
+            assert job_id == JOB_ID
+            return job
+
+    leg_and_tempo(genv.emu)
+    genv.emu.script_faults("POST", r"/events$", ["403_quota"] * 2)
+    daemon = Daemon(genv.settings(), serve=False)
+    daemon.scheduler = Scheduler()
+    assert daemon.run_once() is False
+    assert job.next_run_time >= datetime.now(UTC) + timedelta(hours=2)
+    assert "usage limit" in daemon.last_error

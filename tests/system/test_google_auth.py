@@ -3,6 +3,7 @@ screen and token endpoint (granular consent: the user may untick any box)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import urllib.error
@@ -29,10 +30,9 @@ class Browser:
         self.opened.append(url)
 
         def visit() -> None:
-            try:
+            # an error page (URLError): the user sees it and nothing comes back
+            with contextlib.suppress(urllib.error.URLError, OSError):
                 urllib.request.urlopen(url, timeout=10).read()
-            except (urllib.error.URLError, OSError):
-                pass  # an error page: the user sees it and nothing comes back
 
         threading.Thread(target=visit, daemon=True).start()
         return True
