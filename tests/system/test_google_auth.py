@@ -96,10 +96,10 @@ def test_auth_with_every_box_ticked_says_nothing_is_missing(genv, browser, capsy
 def test_auth_gives_up_when_google_shows_an_error_page(genv, browser, capsys, monkeypatch):  # noqa: F811
     config = setup(genv)
     genv.emu.consent_blocked = True
-    monkeypatch.setattr(login, "TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(login, "TIMEOUT_SECONDS", 0.5)
     assert run(config, "auth", "--port", "0") == 1
     err = capsys.readouterr().err
-    assert "did not come back within 1 seconds" in err
+    assert "did not come back within 0.5 seconds" in err
     assert "test user" in err and "Desktop app" in err
     assert not (genv.state_dir / "google-token.json").exists()
 
