@@ -119,3 +119,30 @@ def test_no_browser_with_port_0_prints_a_real_port(genv, monkeypatch, capsys):  
     assert seen["open"] is False and seen["port"] > 0
     assert f"ssh -L {seen['port']}:localhost:{seen['port']}" in out
     assert "ssh -L 0:" not in out
+
+
+def test_auth_new_calendar_lets_go_of_the_old_one(genv, monkeypatch, capsys):  # noqa: F811
+    from legday_sync.adapters.state import State
+    from legday_sync.service import sync_once
+
+    leg_and_tempo(genv.emu)
+    genv.write_token()
+    assert sync_once(genv.settings(), NOW).ok
+    old = genv.suggestions_calendar()
+    config = setup(genv)
+    monkeypatch.setattr(login, "sign_in", lambda *a, **k: (genv.emu.credentials("fresh"),
+                                                          frozenset(scopes.SCOPES)))
+    assert run(config, "auth", "--new-calendar") == 0
+    out = capsys.readouterr().out
+    assert old in out and "stays in Google Calendar" in out
+    state = State(genv.state_dir)
+    try:
+        assert state.meta("google_calendar:google") is None
+        assert state.ledger("google") == {}
+    finally:
+        state.close()
+    # the next sync makes a fresh calendar and does not pick the old one up again
+    assert sync_once(genv.settings(), NOW).ok
+    cals = [c for c, v in genv.emu.backend.calendars.items() if not v.get("_primary")]
+    assert len(cals) == 2 and len(genv.emu.events(old)) == 2
+    assert all(len(genv.emu.events(c)) == 2 for c in cals)

@@ -244,8 +244,11 @@ class GoogleClient:
                              cache_discovery=False, client_options=options)
         self.sleep = sleep
         self.requests_sent = 0
-        #: the permissions the user ticked on Google's consent screen
-        self.granted = granted_scopes(credentials)
+
+    @property
+    def granted(self) -> frozenset[str]:
+        """The permissions the user granted (as Google's last token answer says, if any)."""
+        return granted_scopes(self.credentials)
 
     @classmethod
     def connect(cls, state_dir: Path, *, save_refreshed: bool = True) -> GoogleClient:
@@ -292,7 +295,10 @@ class GoogleClient:
         if self.token_file is not None and token and token != self._saved_token:
             from ..state import write_private
 
-            write_private(self.token_file, self.credentials.to_json().encode("utf-8"))
+            data = json.loads(self.credentials.to_json())
+            if self.credentials.granted_scopes:  # a permission withdrawn since `auth` shows here
+                data["scopes"] = sorted(self.credentials.granted_scopes)
+            write_private(self.token_file, json.dumps(data).encode("utf-8"))
             self._saved_token = token
 
     def call(self, request, what: str) -> Any:
