@@ -36,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..adapters.state import ensure_private_dir, private_tmp
-from ..errors import LegdayError
+from ..errors import ServeError
 from ..redact import redact
 
 log = logging.getLogger(__name__)
@@ -50,10 +50,6 @@ RECHECK_SECONDS = 1.0
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
-
-
-class ServeError(LegdayError):
-    """The feed server could not start (e.g. the port is taken)."""
 
 
 # -- the token ----------------------------------------------------------------------------
@@ -425,9 +421,9 @@ class FeedServer:
                     outbuf_overflow=4 * 1024 * 1024, **tuning)
         except OSError as e:
             where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-            hint = (" — is another legday-sync daemon or serve running? Stop it, or change "
-                    "[feed] listen") if e.errno in (98, 48) else " — change [feed] listen"
-            raise ServeError(f"can't listen on {where}: {e.strerror or e}{hint}") from None
+            fix = ("is another legday-sync daemon or serve running? Stop it, or change "
+                   "[feed] listen") if e.errno in (98, 48) else "change [feed] listen"
+            raise ServeError(f"can't listen on {where}: {e.strerror or e}", fix) from None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="feed-server", daemon=True)
 
