@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..web.feed import ensure_token, feed_url, rotate_token, webcal_url
+    from ..web.token import ensure_token, feed_url, rotate_token, webcal_url
 
     settings = load_settings(args)
     token = rotate_token(settings.state_dir) if args.rotate else ensure_token(settings.state_dir)
