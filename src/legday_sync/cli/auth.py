@@ -9,15 +9,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import AuthFlowError, ConfigError, ConfigProblem
-
-__all__ = ["AuthFlowError", "cmd_auth", "register"]
+from ..errors import EXIT_OK, ConfigError, ConfigProblem
+from .common import command, examples, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("auth", help="connect your Google account (OAuth in a browser)",
-                       description="Authorise legday-sync to read your Google calendars and "
-                                   "to keep a calendar of suggestions of its own.")
+    p = command(
+        sub, "auth", summary="connect your Google account (OAuth in a browser)",
+        description="Authorise legday-sync to read your Google calendars and to keep a "
+                    "calendar of suggestions of its own. The login is saved in the state "
+                    "folder, readable only by you.",
+        example=examples(("legday-sync auth", "opens a browser"),
+                         ("legday-sync auth --no-browser --port 8080",
+                          "on a server, through ssh -L 8080:localhost:8080"),
+                         ("legday-sync auth --new-calendar",
+                          "the suggestions calendar was made by another OAuth client")))
     p.add_argument("--no-browser", action="store_true",
                    help="don't open a browser: print the URL to open (e.g. on a server, "
                         "through `ssh -L PORT:localhost:PORT server`)")
@@ -26,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--new-calendar", action="store_true",
                    help="start a fresh suggestions calendar (when the old one was made by "
                         "another OAuth client); the old one stays in Google Calendar")
-    p.set_defaults(func=cmd_auth)
+    p.set_defaults(func=run)
 
 
 def client_secrets_path(settings) -> Path:
@@ -46,21 +52,17 @@ def client_secrets_path(settings) -> Path:
 
 def permission_lines(perms) -> list[str]:
     """One line per permission: granted or not, and what is lost without it."""
-    out = []
-    for ok, p in perms:
-        out.append(f"  {'✓' if ok else '✗'} {p.label}"
-                   + ("" if ok else f" — not granted: {p.without}"))
-    return out
+    return [f"  {'✓' if ok else '✗'} {p.label}" + ("" if ok else f" — not granted: {p.without}")
+            for ok, p in perms]
 
 
-def cmd_auth(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from ..adapters.google.login import free_port, save_login, sign_in
     from ..adapters.google.scopes import missing, summary
-    from .main import load_settings
 
     settings = load_settings(args)
     secrets = client_secrets_path(settings)
-    port = args.port or free_port()
+    port = args.port or free_port()  # a real port, so that the ssh -L line below is usable
     prompt = ("Open this URL in a browser to connect legday-sync to Google Calendar:\n\n"
               "    {url}\n\nOn Google's consent screen, tick every box.\n")
     if args.no_browser:
@@ -70,8 +72,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
                              prompt=prompt)
     path = save_login(settings.state_dir, creds, granted)
     print(f"Connected. The login is saved in {path} (readable only by you).")
-    lacking = missing(granted)
-    if lacking:
+    if missing(granted):
         print("Google granted only some of the permissions legday-sync asks for:")
         print("\n".join(permission_lines(summary(granted))))
         print("legday-sync works with what it has. To grant the rest, run `legday-sync auth` "
@@ -88,4 +89,4 @@ def cmd_auth(args: argparse.Namespace) -> int:
         print("The next sync starts a new suggestions calendar"
               + (f"; the old one (id {old}) stays in Google Calendar, untouched: delete it "
                  f"there when you no longer want it." if old else "."))
-    return 0
+    return EXIT_OK

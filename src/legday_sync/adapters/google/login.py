@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ...errors import AuthFlowError
+from ...errors import AuthError
 from .api import load_credentials, token_path
 from .scopes import SCOPES, Permission, granted_scopes, summary
 
@@ -63,7 +63,7 @@ def sign_in(client_secrets: Path, *, port: int, open_browser: bool, prompt: str,
         flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets),
                                                          scopes=list(SCOPES))
     except (ValueError, KeyError, json.JSONDecodeError) as e:
-        raise AuthFlowError(f"{client_secrets} is not an OAuth client file ({e})",
+        raise AuthError(f"{client_secrets} is not an OAuth client file ({e})",
                             "create an OAuth client of type “Desktop app” (Google Auth "
                             "Platform → Clients) and download its JSON") from None
     wait = TIMEOUT_SECONDS if timeout is None else timeout
@@ -76,13 +76,13 @@ def sign_in(client_secrets: Path, *, port: int, open_browser: bool, prompt: str,
                 access_type="offline", prompt="consent", timeout_seconds=wait)
     except WSGITimeoutError:
         minutes = f"{wait / 60:g} minutes" if wait >= 60 else f"{wait:g} seconds"
-        raise AuthFlowError(f"Google sign-in did not come back within {minutes}",
+        raise AuthError(f"Google sign-in did not come back within {minutes}",
                             TIMEOUT_FIX) from None
     except OSError as e:
-        raise AuthFlowError(f"can't listen on localhost:{port} ({e.strerror or e})",
+        raise AuthError(f"can't listen on localhost:{port} ({e.strerror or e})",
                             "pick another port with --port N (0: any free one)") from None
     except Exception as e:  # oauthlib's errors (access denied, bad state) have no common base
-        raise AuthFlowError(f"Google sign-in did not complete: {e}",
+        raise AuthError(f"Google sign-in did not complete: {e}",
                             "run `legday-sync auth` again") from None
     # Google's token answer lists what was granted (none listed: all that was asked)
     return creds, granted_scopes_of(getattr(creds, "granted_scopes", None))
