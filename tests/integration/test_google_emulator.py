@@ -718,7 +718,7 @@ def test_concurrent_clients_are_serialised_safely(emu):
     assert len({e["etag"] for e in emu.events("primary")}) == 30
 
 
-# -- Google as it really behaves (issue 13) ----------------------------------------------
+# -- Google as it really behaves ----------------------------------------------
 _S = "https://www.googleapis.com/auth/"
 
 

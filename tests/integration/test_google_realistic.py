@@ -1,4 +1,4 @@
-"""The Google path against the emulator taught how Google really behaves (issue 13):
+"""The Google path against the emulator taught how Google really behaves:
 granular consent, the free/busy span limit and per-calendar errors, recurrence edits
 without tombstones, invitations, a sign-in outage, usage limits, app-scoped calendars,
 and a new machine or a crash meeting the user's deletions."""
