@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from benchmarks import plain_pipeline
-from legday_sync.core.classify import Classifier, classify_all
+from legday_sync.core.classify import Classifier, classify_all, without_duplicates
 from legday_sync.core.model import Conflict, Event, Window, Workout
 from legday_sync.core.rules import Profile, find_conflicts
 
@@ -94,8 +94,8 @@ def conflict_key(c: Conflict) -> ConflictKey:
 
 def judge(events: Sequence[Event], window: Window, profile: Profile,
           classifier: Classifier | None = None) -> Judged:
-    """Classify + rules, cut to ``window`` exactly as ``service._sync`` does."""
-    workouts = classify_all(classifier or Classifier(), events)
+    """Classify, count each workout once, rules, cut to ``window`` as ``core.judge`` does."""
+    workouts, _ = without_duplicates(classify_all(classifier or Classifier(), events))
     conflicts = find_conflicts(workouts, profile)
     return Judged(
         tuple(sorted(workout_key(w) for w in workouts
