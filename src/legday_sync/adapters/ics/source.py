@@ -17,7 +17,8 @@ import hashlib
 import os
 import re
 import warnings as warnings_module
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -305,11 +306,11 @@ class _Expander:
         end = (window.end + timedelta(days=1)).astimezone(self.default_tz)
         events: list[Event] = []
         for series in self._series(standard):
-            for comp in self._occurrences(series, start, end):
+            for occurrence in self._occurrences(series, start, end):
                 try:
-                    event = self._to_event(comp, recurring)
+                    event = self._to_event(occurrence, recurring)
                 except Exception as exc:
-                    self.warn(f"skipped an occurrence of {_label(comp)}: {_short(exc)}")
+                    self.warn(f"skipped an occurrence of {_label(occurrence.comp)}: {_short(exc)}")
                     continue
                 if event is not None and _overlaps(event, window):
                     events.append(event)
@@ -391,10 +392,8 @@ class _Expander:
                 self.warn(f"skipped the series {_label(comps[0])}: {_short(exc)}")
         return result
 
-    def _occurrences(
-        self, series: Any, start: datetime, end: datetime
-    ) -> Iterable[icalendar.cal.Component]:
-        comps = []
+    def _occurrences(self, series: Any, start: datetime, end: datetime) -> list[_Occurrence]:
+        found = []
         try:
             for n, occurrence in enumerate(series.between(start, end)):
                 if n >= MAX_OCCURRENCES_PER_SERIES:
@@ -404,11 +403,11 @@ class _Expander:
                         "the rest are ignored"
                     )
                     break
-                comps.append(occurrence.as_component(False))
+                found.append(_Occurrence.of(occurrence))
         except Exception as exc:
             self.warn(f"skipped the series UID {series.uid}: {_short(exc)}")
             return []
-        return comps
+        return found
 
     # -- after expansion
 
@@ -421,32 +420,18 @@ class _Expander:
             return datetime.combine(value, time(0), tzinfo=self.default_tz).astimezone(UTC), True
         raise ValueError(f"not a date or time: {value!r}")
 
-    def _to_event(self, comp: icalendar.cal.Component, recurring: set[str]) -> Event | None:
+    def _to_event(self, occurrence: _Occurrence, recurring: set[str]) -> Event | None:
+        comp = occurrence.comp
         if "X-LEGDAY-SYNC" in comp:
             return None
         if str(comp.get("STATUS", "")).strip().upper() == "CANCELLED":
             return None
-        raw_start = comp["DTSTART"].dt
-        start, all_day = self._to_utc(raw_start)
-        if comp.get("DTEND") is not None:
-            end, _ = self._to_utc(comp["DTEND"].dt)
-        elif comp.get("DURATION") is not None:
-            duration = comp["DURATION"].dt
-            if not isinstance(raw_start, datetime):
-                end, _ = self._to_utc(raw_start + timedelta(days=duration.days))
-            else:
-                local = raw_start if raw_start.tzinfo else raw_start.replace(tzinfo=self.default_tz)
-                end = (local + duration).astimezone(UTC)
-        elif all_day:
-            end, _ = self._to_utc(raw_start + timedelta(days=1))
-        else:
-            end = start
-        end = max(end, start)
+        start, all_day = self._to_utc(occurrence.start)
+        end = max(self._to_utc(occurrence.end)[0], start)
         uid = str(comp.get("UID"))
         original: datetime | None = None
         if uid in recurring:
-            rid = comp.get("RECURRENCE-ID")
-            original = self._to_utc(rid.dt)[0] if rid is not None else start
+            original = self._to_utc(occurrence.recurrence_id)[0]
         return Event(
             source=self.source,
             uid=uid,
@@ -460,6 +445,29 @@ class _Expander:
             transparent=_text(comp.get("TRANSP")).strip().upper() == "TRANSPARENT",
             url=_text(comp.get("URL")),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    """One occurrence as recurring-ical-events' ``as_component(False)`` would give it,
+    without copying the component: the properties come from ``comp`` (the master or
+    the override it was made from), the times from the occurrence."""
+
+    comp: Any
+    start: date | datetime
+    end: date | datetime
+    #: the copy's RECURRENCE-ID: the override's own, else the occurrence's start
+    recurrence_id: date | datetime
+
+    @classmethod
+    def of(cls, occurrence: Any) -> _Occurrence:
+        comp = getattr(getattr(occurrence, "_adapter", None), "_component", None)
+        if comp is None:  # a recurring-ical-events without these internals: copy
+            copy = occurrence.as_component(False)
+            return cls(copy, copy["DTSTART"].dt, copy["DTEND"].dt, copy["RECURRENCE-ID"].dt)
+        rid = comp.get("RECURRENCE-ID")
+        return cls(comp, occurrence.start, occurrence.end,
+                   occurrence.start if rid is None else rid.dt)
 
 
 # --- helpers -----------------------------------------------------------------------------
