@@ -384,16 +384,46 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
             if not keep:
                 drop.append((comps[m].first, comps[m].last))
                 dropped += 1
-    if not drop:
+    # parse less: a kept event loses the properties nothing downstream reads
+    edits = [(first, last, "") for first, last in drop]
+    dropped_spans = set(drop)
+    for comp in comps:
+        if comp.uid is not None and (comp.first, comp.last) not in dropped_spans:
+            block = text[comp.first : comp.last]
+            lean = _lean(block)
+            if len(lean) != len(block):
+                edits.append((comp.first, comp.last, lean))
+    if not edits:
         return Prefiltered(text, len(comps), 0)
-    drop.sort()
+    edits.sort()
     out: list[str] = []
     pos = 0
-    for first, last in drop:
+    for first, last, replacement in edits:
         out.append(text[pos:first])
-        pos = last + 1 if text[last : last + 1] == "\n" else last
+        out.append(replacement)
+        pos = last + 1 if not replacement and text[last : last + 1] == "\n" else last
     out.append(text[pos:])
     return Prefiltered("".join(out), len(comps) - dropped, dropped)
+
+
+#: the VEVENT properties something reads: the source (times, text, status, the tool's
+#: own marker), recurring-ical-events (rules, exceptions, overrides, SEQUENCE)
+_USED = ("BEGIN", "END", "UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE",
+         "EXRULE", "RECURRENCE-ID", "SEQUENCE", "STATUS", "SUMMARY", "DESCRIPTION",
+         "CATEGORIES", "TRANSP", "URL", "X-LEGDAY-SYNC")
+_UNUSED_LINE = re.compile(
+    r"^(?!(?:" + "|".join(map(re.escape, _USED)) + r")[;:])[A-Za-z0-9-]+[;:][^\n]*\n",
+    re.MULTILINE | re.IGNORECASE,
+)
+_BEGIN_LINE = re.compile(r"^BEGIN:", re.MULTILINE | re.IGNORECASE)
+
+
+def _lean(block: str) -> str:
+    """A top-level VEVENT's text without the property lines nobody reads (ATTENDEE,
+    LOCATION, DTSTAMP, …). Events with subcomponents (alarms) are left whole."""
+    if len(_BEGIN_LINE.findall(block, 1)) > 0:
+        return block
+    return _UNUSED_LINE.sub("", block)
 
 
 def _keep_single(comp: _Comp, lo: datetime, hi: datetime, utc_moves: bool) -> bool:
