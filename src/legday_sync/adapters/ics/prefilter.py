@@ -10,6 +10,7 @@ whenever dropping one could change how the others expand (see ``_decide_group``)
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -88,6 +89,19 @@ def _split(line: str) -> tuple[str, str, str]:
 def _dt(value: str) -> tuple[datetime, bool]:
     """A DATE or DATE-TIME value -> (naive datetime read as if UTC, is_date)."""
     n = len(value)
+    # the usual shapes, by the C parser (10x faster); only all-digit basic forms, so
+    # that nothing it reads more liberally (week dates, offsets) gets through
+    if n == 8 and value.isdigit():
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(value), True
+    elif (
+        (n == 15 or (n == 16 and value[15] == "Z"))
+        and value[8] == "T"
+        and value[:8].isdigit()
+        and value[9:15].isdigit()
+    ):
+        with contextlib.suppress(ValueError):  # a leap second: the careful reading below
+            return datetime.fromisoformat(value[:15]), False
     try:
         if (
             (n == 15 or (n == 16 and value[15] in "Zz"))
