@@ -10,7 +10,6 @@ whenever dropping one could change how the others expand (see ``_decide_group``)
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -91,17 +90,18 @@ def _dt(value: str) -> tuple[datetime, bool]:
     n = len(value)
     # the usual shapes, by the C parser (10x faster); only all-digit basic forms, so
     # that nothing it reads more liberally (week dates, offsets) gets through
-    if n == 8 and value.isdigit():
-        with contextlib.suppress(ValueError):
+    try:
+        if n == 8 and value.isdigit():
             return datetime.fromisoformat(value), True
-    elif (
-        (n == 15 or (n == 16 and value[15] == "Z"))
-        and value[8] == "T"
-        and value[:8].isdigit()
-        and value[9:15].isdigit()
-    ):
-        with contextlib.suppress(ValueError):  # a leap second: the careful reading below
+        if (
+            (n == 15 or (n == 16 and value[15] == "Z"))
+            and value[8] == "T"
+            and value[:8].isdigit()
+            and value[9:15].isdigit()
+        ):
             return datetime.fromisoformat(value[:15]), False
+    except ValueError:
+        pass  # e.g. a leap second: the careful reading below
     try:
         if (
             (n == 15 or (n == 16 and value[15] in "Zz"))
@@ -313,9 +313,13 @@ def _decide_group(
         return [True] * len(comps)
 
 
+_NAMES = r"(?:UID|DTSTART|DTEND|DURATION|RECURRENCE-ID|RRULE|RDATE|X-WR-TIMEZONE)"
 _LINES = re.compile(
     r"^(?:(BEGIN|END):([A-Za-z0-9-]+)[ \t]*"
-    r"|(?:UID|DTSTART|DTEND|DURATION|RECURRENCE-ID|RRULE|RDATE|X-WR-TIMEZONE)[;:].*)$",
+    # a property without quoted parameters, in parts: name, ;params, value
+    r"|(" + _NAMES + r")(?:;([^:\"\n]*))?:(.*)"
+    # with quoted parameters (a ':' may hide in the quotes): split in Python
+    r"|" + _NAMES + r"[;:].*)$",
     re.MULTILINE | re.IGNORECASE,
 )
 _DROPPABLE = frozenset({"VTODO", "VJOURNAL", "VFREEBUSY"})
@@ -348,7 +352,12 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
                 utc_moves = True
             elif current is not None and depth == 2 and not current.unreadable:
                 try:
-                    name, params, value = _split(m.group(0))
+                    name = m.group(3)
+                    if name is None:
+                        name, params, value = _split(m.group(0))
+                    else:
+                        params, value = (m.group(4) or "").upper(), m.group(5).strip()
+                        name = name.upper()
                     _read_property(current, name, params, value)
                 except (_Unreadable, ValueError, IndexError, OverflowError):
                     current.unreadable = True
@@ -430,12 +439,14 @@ _UNUSED_LINE = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 _BEGIN_LINE = re.compile(r"^BEGIN:", re.MULTILINE | re.IGNORECASE)
+_LEAN_MAX = 64 * 1024
 
 
 def _lean(block: str) -> str:
     """A top-level VEVENT's text without the property lines nobody reads (ATTENDEE,
-    LOCATION, DTSTAMP, …). Events with subcomponents (alarms) are left whole."""
-    if len(_BEGIN_LINE.findall(block, 1)) > 0:
+    LOCATION, DTSTAMP, …). Events with subcomponents (alarms) are left whole, and so are
+    huge ones (a 50 MB description): the savings are in the many small events."""
+    if len(block) > _LEAN_MAX or _BEGIN_LINE.search(block, 1):
         return block
     return _UNUSED_LINE.sub("", block)
 
