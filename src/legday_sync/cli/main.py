@@ -101,8 +101,6 @@ def cmd_check(args: argparse.Namespace) -> int:
                 console.print(f"    [yellow]warning:[/yellow] {w}")
     finally:
         state.close()
-    if not settings.source:
-        console.print("[yellow]no [[source]] configured: add a calendar to read[/yellow]")
     return EXIT_SOURCE if failed else EXIT_OK
 
 
