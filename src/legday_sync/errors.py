@@ -62,3 +62,14 @@ class LockBusy(LegdayError):
 
     def __post_init__(self) -> None:
         super().__init__(f"another legday-sync is running ({self.path})")
+
+
+@dataclass
+class UsageError(LegdayError):
+    """A command was given something it can't use (e.g. an id that names no suggestion)."""
+
+    message: str
+    fix: str = ""
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)

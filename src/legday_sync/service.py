@@ -115,7 +115,8 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             result = src.fetch(wide)
         except SourceError as e:
             report.errors.append(SourceProblem(e.source, e.message, e.fix))
-            log.warning("source %s failed: %s", e.source, e.message)
+            # the report leads with it; a log line too would say it twice on the terminal
+            log.info("source %s failed: %s", e.source, e.message)
             continue
         events.extend(result.events)
         report.warnings.extend(f"{src.name}: {w}" for w in result.warnings[:MAX_WARNINGS])

@@ -180,6 +180,14 @@ class State:
             return {}
         return {r[0]: r[1] for r in rows}
 
+    def dismissed_details(self) -> dict[str, tuple[str, datetime]]:
+        """Dismissed suggestion ids with their title and their run's start."""
+        try:
+            rows = self.db.execute("SELECT suggestion_id, title, run_start FROM dismissed")
+        except sqlite3.OperationalError:
+            return {}
+        return {r[0]: (r[1], datetime.fromisoformat(r[2])) for r in rows}
+
     def dismiss(self, suggestion_id: str, title: str, run_start: datetime,
                 at: datetime) -> None:
         self._write("INSERT OR REPLACE INTO dismissed VALUES (?,?,?,?)",

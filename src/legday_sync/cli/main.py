@@ -16,7 +16,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .. import __version__
-from ..errors import AuthError, ConfigError, LegdayError, LockBusy, SinkError, SourceError
+from ..errors import (
+    AuthError,
+    ConfigError,
+    LegdayError,
+    LockBusy,
+    SinkError,
+    SourceError,
+    UsageError,
+)
 
 EXIT_OK, EXIT_SOURCE, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 log = logging.getLogger("legday_sync")
@@ -56,13 +64,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.dry_run:
         report = sync_once(settings, now, dry_run=True)
     else:
-        with sync_lock(settings.state_dir, wait=args.wait):
+        with sync_lock(settings.state_dir, wait=args.wait, notify=_waiting):
             report = sync_once(settings, now)
     if args.json:
         print(json.dumps(to_json(report, settings.tz), ensure_ascii=False, indent=2))
     else:
         print_report(report, _console(), settings.tz)
     return EXIT_OK if report.ok else EXIT_SOURCE
+
+
+def _waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -161,6 +173,8 @@ def error_message(e: BaseException) -> tuple[str, int]:
     if isinstance(e, SourceError | SinkError):
         fix = f" — {e.fix}" if e.fix else ""
         return f"error: {e}{fix}", EXIT_SOURCE
+    if isinstance(e, UsageError):
+        return f"error: {e.message}" + (f" — {e.fix}" if e.fix else ""), EXIT_USAGE
     if isinstance(e, argparse.ArgumentTypeError):
         return f"error: {e}", EXIT_USAGE
     if isinstance(e, OSError):
