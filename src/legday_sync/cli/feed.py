@@ -31,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_feed_url(args: argparse.Namespace) -> int:
-    from ..web.feed import ensure_token, feed_url, rotate_token, webcal_url
+    from ..web.feed import ensure_token, feed_url, page_url, rotate_token, webcal_url
     from .main import load_settings
 
     settings = load_settings(args)
@@ -39,9 +39,14 @@ def cmd_feed_url(args: argparse.Namespace) -> int:
     url = feed_url(settings.feed.host, settings.feed.port, token, args.base_url)
     print(url)
     print(webcal_url(url))
-    if args.rotate:
-        import sys
+    # stdout's first two lines stay the two feed URLs (scripts read them); the rest is for people
+    import sys
 
+    print(f"status page: {page_url(url)}", file=sys.stderr)
+    if not args.base_url:
+        print("(a phone or Google Calendar can reach these only at a public address: see "
+              "--base-url, or write to CalDAV/Google instead)", file=sys.stderr)
+    if args.rotate:
         print("The token was rotated: the old URL is now a 404; re-subscribe with the new one.",
               file=sys.stderr)
     return 0
