@@ -304,13 +304,28 @@ _AREA_FOR_OFFSET = {-8: "America/Los_Angeles", -7: "America/Denver", -6: "Americ
                     10: "Australia/Sydney", 12: "Pacific/Auckland"}
 
 
+#: the zones most people in a region mean, for "Europe"-style values (else the first few)
+_WELL_KNOWN = {
+    "Europe": ["Europe/Berlin", "Europe/London", "Europe/Paris", "Europe/Madrid"],
+    "America": ["America/New_York", "America/Chicago", "America/Denver",
+                "America/Los_Angeles"],
+    "US": ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"],
+    "Canada": ["America/Toronto", "America/Vancouver", "America/Edmonton", "America/Halifax"],
+    "Pacific": ["Pacific/Auckland", "Pacific/Honolulu", "Pacific/Fiji", "Pacific/Guam"],
+    "Asia": ["Asia/Tokyo", "Asia/Shanghai", "Asia/Kolkata", "Asia/Singapore"],
+    "Australia": ["Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane",
+                  "Australia/Perth"],
+    "Africa": ["Africa/Johannesburg", "Africa/Lagos", "Africa/Cairo", "Africa/Nairobi"],
+}
+
+
 def timezone_fix(name: str) -> str:
     """A fix for a bad `timezone` value: a close zone name, or the zones of the region."""
     import zoneinfo
 
     names = sorted(zoneinfo.available_timezones())
     region = name.strip().strip("/")
-    inside = [n for n in names if n.startswith(region + "/")]
+    inside = _WELL_KNOWN.get(region) or [n for n in names if n.startswith(region + "/")]
     if inside:
         shown = ", ".join(f"\"{n}\"" for n in inside[:4])
         return f"name a city's zone, e.g. {shown} (`timedatectl list-timezones` lists them)"
