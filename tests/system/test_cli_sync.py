@@ -178,8 +178,8 @@ def test_bad_now_is_a_usage_error(example_dir: Path) -> None:
 def test_rules_command_explains_the_windows(example_dir: Path) -> None:
     r = cli("--config", "legday-sync.toml", "rules", cwd=example_dir)
     assert r.returncode == 0, r.stderr
-    for text in ("balanced", "24 h", "48 h", "72 h", "fine", "Running After Leg Workout", "Doma et al. 2019",
-                 "same-day-order"):
+    for text in ("balanced", "24 h", "48 h", "72 h", "fine", "Running After Leg Workout",
+                 "Doma et al. 2019", "same-day-order"):
         assert text in r.stdout, text
 
 
