@@ -70,8 +70,12 @@ class IcsFileSink:
 
     @property
     def where(self) -> str:
-        """Where the suggestions go, for the sync report."""
-        return f"the feed file {self.path}"
+        """Where the suggestions go, for the sync report (relative when below the cwd)."""
+        try:
+            shown = self.path.relative_to(Path.cwd())
+        except ValueError:
+            shown = self.path
+        return f"the feed file {shown}"
 
     # -- reading our own file ------------------------------------------------------
     def stored(self) -> dict[str, StoredEvent]:
