@@ -263,14 +263,24 @@ def shared_state_dir() -> Path:
 
 
 def local_timezone() -> ZoneInfo:
-    """The machine's zone (tzlocal reads $TZ, including ``:/path/zoneinfo/Area/City``, and
-    the system's settings), else UTC."""
-    try:
-        import tzlocal
+    """The machine's zone, as tzlocal finds it ($TZ, including ``:/path/zoneinfo/Area/City``,
+    /etc/timezone, timedatectl's files), else UTC.
 
-        name = tzlocal.get_localzone_name() or "UTC"
-    except Exception:  # tzlocal raises on inconsistent system settings; judge in UTC then
-        name = "UTC"
+    A plain /etc/localtime symlink into a zoneinfo folder is read first: tzlocal's full
+    check costs ~75 ms on a 2-core machine, on every command of a config without `timezone`.
+    """
+    name = ""
+    if not os.environ.get("TZ"):
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            name = target.split("zoneinfo/", 1)[1]
+    if not name:
+        try:
+            import tzlocal
+
+            name = tzlocal.get_localzone_name() or "UTC"
+        except Exception:  # tzlocal raises on inconsistent system settings: judge in UTC
+            name = "UTC"
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):

@@ -79,6 +79,12 @@ def sink_where(sink: Sink, settings: Settings) -> str:
     return sink.name
 
 
+def _destinations(report: Report, sinks: Sequence[Sink], settings: Settings) -> list[str]:
+    """Where this sync wrote (or would write): every sink that didn't fail."""
+    failed = {e.source for e in report.errors}
+    return [sink_where(sink, settings) for sink in sinks if sink.name not in failed]
+
+
 def sync_once(settings: Settings, now: datetime, *, dry_run: bool = False,
               state: State | None = None, sources: Sequence[Source] | None = None,
               sinks: Sequence[Sink] | None = None) -> Report:
@@ -102,7 +108,6 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     wide = core.fetch_window(now)
     report = Report(dry_run=dry_run, now=now, window=core.window(now), profile=core.profile)
     report.sources = [src.name for src in sources]
-    report.destinations = [sink_where(sink, settings) for sink in sinks]
     legacy = settings.legacy_state_note()
     if legacy:
         report.notes.append(legacy)
@@ -153,6 +158,7 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
         report.notes.extend(p.notes)
 
     if dry_run:
+        report.destinations = _destinations(report, sinks, settings)
         return report
     by_id = {s.id: s for s in suggestions}
     for sink, p in plans:
@@ -188,4 +194,5 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
         state.set_meta("suggestions", json.dumps([
             {"id": s.id, "title": s.title, "run_start": s.run.start.isoformat()}
             for s in suggestions]))
+    report.destinations = _destinations(report, sinks, settings)
     return report

@@ -93,6 +93,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     console = _console()
     console.print(f"[green]✓[/green] config {settings.config_path} is valid "
                   f"(goal {settings.goal}, timezone {settings.tz.key})")
+    note = settings.legacy_state_note()
+    if note:
+        console.print(f"note: {note}", markup=False)
     now = parse_now(None, settings.tz)
     window = settings.judge_settings().fetch_window(now)
     failed = 0
