@@ -54,3 +54,18 @@ def test_another_configs_suggestions_are_left_alone() -> None:
     ours, _ = written(sugg, owner="me")
     p = plan(ours.name, [], ours.load(), {}, user_editable=False, now=NOW, owner="me")
     assert sorted(a.suggestion_id for a in p.actions) == sorted(s.id for s in sugg)
+
+
+def test_the_google_sink_records_and_reads_which_config_wrote_an_event() -> None:
+    from legday_sync.adapters.google.sink import PROP_OWNER, event_body, to_held
+
+    s = wanted()[0]
+    body = event_body(s, "cafe1234")
+    assert body["extendedProperties"]["private"][PROP_OWNER] == "cafe1234"
+    item = {**body, "etag": '"1"', "start": {"dateTime": s.start.isoformat()},
+            "end": {"dateTime": s.end.isoformat()}}
+    held = to_held(item)
+    assert held is not None and held.owner == "cafe1234" and held.fingerprint == s.fingerprint
+    # the plan of another config keeps it
+    p = plan("google", [], {s.id: held}, {}, user_editable=True, now=NOW, owner="beef5678")
+    assert p.actions == []
