@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import warnings as warnings_module
@@ -346,7 +347,8 @@ class _Expander:
         own = str(cal.get("X-WR-TIMEZONE", "") or "").strip()
         if not own:
             counts: dict[str, int] = {}
-            for comp in cal.walk("VEVENT"):
+            # a sample is enough to tell the calendar's zone; a huge history costs nothing more
+            for comp in itertools.islice(cal.walk("VEVENT"), 500):
                 prop = comp.get("DTSTART")
                 tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
                 if tzid:
