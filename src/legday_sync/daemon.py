@@ -25,8 +25,10 @@ from .config import Settings
 from .errors import LegdayError, LockBusy
 from .redact import redact
 from .service import ics_output_path
-from .web.feed import Feed, FeedServer, ensure_token
+from .web.app import Feed
+from .web.server import FeedServer
 from .web.status_page import with_status_page
+from .web.token import ensure_token
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +240,7 @@ def quit_now(signum: int) -> None:
 def log_addresses(settings: Settings) -> None:
     """Where the feed and the status page are. The token is a secret and stays out of
     logs: the log names the page and says how to print its full address."""
-    from .web.feed import feed_url, page_url
+    from .web.token import feed_url, page_url
 
     url = feed_url(settings.feed.host, settings.feed.port, "TOKEN")
     log.info("status page at %s and feed at %s — the secret TOKEN is left out here; "

@@ -34,8 +34,8 @@ from legday_sync.adapters.state import State
 from legday_sync.core.model import Window
 from legday_sync.errors import ConfigError
 from legday_sync.service import sync_once
-from legday_sync.web.feed import page_url
 from legday_sync.web.status_page import GUTTER, TRACK, StatusPage, W
+from legday_sync.web.token import page_url
 from tests.conftest import EXAMPLE_NOW, EXAMPLES, ROOT
 
 SRC = str(ROOT / "src")

@@ -13,6 +13,8 @@ import sys
 from datetime import datetime
 
 from ..dismissals import MIN_PREFIX, known_suggestions, resolve, set_dismissed
+from ..errors import EXIT_OK
+from .common import command, examples, load_settings
 
 
 def cmd_dismiss(args: argparse.Namespace) -> int:
@@ -26,11 +28,11 @@ def cmd_undismiss(args: argparse.Namespace) -> int:
 def _change(args: argparse.Namespace, *, dismiss: bool) -> int:
     from ..adapters.lock import sync_lock
     from ..adapters.state import State
-    from .main import load_settings
+    from .sync import waiting
 
     settings = load_settings(args)
     now = datetime.now(settings.tz)
-    with sync_lock(settings.state_dir, wait=args.wait, notify=_waiting):
+    with sync_lock(settings.state_dir, wait=args.wait, notify=waiting):
         state = State(settings.state_dir)
         try:
             known = known_suggestions(state)
@@ -48,22 +50,24 @@ def _change(args: argparse.Namespace, *, dismiss: bool) -> int:
             print(f"undismissed {k.id[:12]} “{k.title}”{was}")
     print("It takes effect at the next sync (`legday-sync sync`, or the daemon's next run).",
           file=sys.stderr)
-    return 0
-
-
-def _waiting(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    for name, func, text in (
+    for name, func, summary, description in (
             ("dismiss", cmd_dismiss,
-             "keep suggestions out of every calendar while their conflict stands"),
-            ("undismiss", cmd_undismiss, "bring dismissed suggestions back")):
-        p = sub.add_parser(
-            name, help=text, description=text[0].upper() + text[1:] + ".",
-            epilog=f"example: legday-sync {name} 5ea3cda0   (ids as `sync`, `week` and "
-                   f"`sync --json` show them; a unique prefix of {MIN_PREFIX}+ characters will do)")
+             "keep suggestions out of every calendar while their conflict stands",
+             "Dismiss suggestions by id: the next sync takes them out of every calendar "
+             "(the feed, Google, CalDAV) and they stay away while their conflict stands. "
+             "Ids are in `sync`, `week` and `sync --json`; a unique prefix of "
+             f"{MIN_PREFIX} or more characters will do."),
+            ("undismiss", cmd_undismiss, "bring dismissed suggestions back",
+             "Undo `dismiss`: the next sync writes the suggestions again, if their conflict "
+             "still stands.")):
+        p = command(sub, name, summary=summary, description=description,
+                    example=examples((f"legday-sync {name} 5ea3cda0", "by the id's first "
+                                      "characters"),
+                                     (f"legday-sync {name} 5ea3 8bc5", "several at once")))
         p.add_argument("ids", nargs="+", metavar="ID", help="a suggestion id or a unique prefix")
         p.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
                        help="how long to wait for a running sync (default 10)")

@@ -113,15 +113,17 @@ def not_judged(report: Report) -> str | None:
 
 
 def print_report(report: Report, console: Console, tz: tzinfo) -> None:
+    """Tables for people. Calendar text is escaped: a title like "[/]" prints as written."""
+    from rich.markup import escape as esc
     from rich.table import Table
 
     # a failure leads: nothing below may read as "all is well" while a calendar is unread
     for e in report.errors:
         fix = f" — {e.fix}" if e.fix else ""
-        console.print(f"[red]error:[/red] {e.source}: {e.message}{fix}")
+        console.print(f"[red]error:[/red] {esc(f'{e.source}: {e.message}{fix}')}")
     gap = not_judged(report)
     if gap:
-        console.print(f"[bold red]{gap}[/bold red]")
+        console.print(f"[bold red]{esc(gap)}[/bold red]")
     runs = sum(w.kind == "run" for w in report.workouts)
     legs = len(report.workouts) - runs
     if report.dry_run:
@@ -139,8 +141,8 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         t.add_column("rule", no_wrap=True)
         for c in report.conflicts:
             style = "red" if c.severity == "conflict" else "yellow"
-            t.add_row(f"{c.leg_day.event.title}\n{_when(c.leg_day.start, tz)}",
-                      f"{c.run.event.title} ({c.run.intensity})\n{_when(c.run.start, tz)}",
+            t.add_row(f"{esc(c.leg_day.event.title)}\n{_when(c.leg_day.start, tz)}",
+                      f"{esc(c.run.event.title)} ({c.run.intensity})\n{_when(c.run.start, tz)}",
                       f"{c.gap_hours:g} h", _window(c), f"[{style}]{c.rule}[/{style}]")
         console.print(t)
     elif gap:
@@ -153,7 +155,8 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         for col in ("id", "when", "suggestion", "kind"):
             t.add_column(col, no_wrap=col == "id")
         for s in report.suggestions:
-            title = f"[dim]{s.title} (dismissed)[/dim]" if s.id in report.dismissed else s.title
+            title = (f"[dim]{esc(s.title)} (dismissed)[/dim]" if s.id in report.dismissed
+                     else esc(s.title))
             t.add_row(s.id[:ID_SHOWN], f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}",
                       title, s.kind)
         console.print(t)
@@ -166,16 +169,17 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         for col in ("op", "target", "suggestion", "why"):
             t.add_column(col)
         for a in report.actions:
-            t.add_row(a.op, a.target, titles.get(a.suggestion_id, a.suggestion_id[:12]), a.reason)
+            t.add_row(a.op, esc(a.target), esc(titles.get(a.suggestion_id, a.suggestion_id[:12])),
+                      esc(a.reason))
         console.print(t)
     else:
         console.print("Nothing to write: the calendars already hold these suggestions.")
     for n in report.notes:
-        console.print(f"[dim]note:[/dim] {n}")
+        console.print(f"[dim]note:[/dim] {esc(n)}")
     for w in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {esc(w)}")
     if report.destinations:
         verb = "Would write to" if report.dry_run else "Suggestions are in"
-        console.print(f"{verb}: {'; '.join(report.destinations)}.")
+        console.print(f"{verb}: {esc('; '.join(report.destinations))}.")
     if report.errors:
         console.print(f"[red]{len(report.errors)} error(s): see the top of this report.[/red]")
