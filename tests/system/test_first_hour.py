@@ -506,3 +506,24 @@ def test_the_readme_quickstart_is_two_commands_and_the_sections_are_there() -> N
     # the dry-run capture is the real command's output, as it is now
     capture = (ROOT / "docs" / "dry-run.txt").read_text()
     assert "Would write to" in capture and "│ id " in capture.replace("┃", "│")
+
+
+def test_a_dismiss_on_the_daemons_page_brings_its_next_sync_forward(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from legday_sync.daemon import JOB_ID, Daemon
+
+    settings = config.load(example_config(tmp_path, extra='[state]\ndir = "state"\n'))
+    daemon = Daemon(settings, serve=False)
+    daemon.scheduler = BackgroundScheduler(timezone=settings.tz)
+    later = datetime.now(settings.tz) + timedelta(hours=1)
+    daemon.scheduler.add_job(lambda: None, "interval", hours=1, id=JOB_ID, next_run_time=later)
+    daemon.scheduler.start(paused=True)
+    try:
+        daemon.sync_soon()
+        job = daemon.scheduler.get_job(JOB_ID)
+        assert job.next_run_time < later - timedelta(minutes=59)
+    finally:
+        daemon.scheduler.shutdown(wait=False)
