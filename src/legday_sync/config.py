@@ -250,10 +250,10 @@ class Settings(_Section):
         if not (old / "state.sqlite3").exists() or (self.state_dir / "state.sqlite3").exists():
             return None
         return (f"this config now keeps its state in {self.state_dir} (one folder per config); "
-                f"the shared folder {old} of earlier versions is no longer read. To keep its "
-                f"feed URL and remembered deletions, move the files over while nothing runs "
-                f"(`mv {old}/state.sqlite3* {old}/feed-token {self.state_dir}/`), or set "
-                f"[state] dir = \"{old}\"")
+                f"the shared folder {old} of earlier versions is no longer read. To keep your "
+                f"feed URL, Google login and remembered deletions, stop the daemon and move "
+                f"its files over (state.sqlite3*, feed-token, google-token.json, "
+                f"suggestions.ics, http/), or set [state] dir = \"{old}\"")
 
 
 def shared_state_dir() -> Path:
