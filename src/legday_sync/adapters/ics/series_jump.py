@@ -68,7 +68,7 @@ def _jump(master: Any, start: datetime) -> int:
     rrule = master.get("RRULE")
     if rrule is None or isinstance(rrule, list) or "EXRULE" in master:
         return 0
-    rule = parse_rule(rrule.to_ical().decode())
+    rule = parse_rule(_rule_text(rrule))
     if rule is None:
         return 0
     begin = master["DTSTART"].dt
@@ -109,6 +109,19 @@ def _jump(master: Any, start: datetime) -> int:
     if rule.count is not None:
         rrule["COUNT"] = [rule.count - skip.skipped]
     return 1
+
+
+def _rule_text(rrule: Any) -> str:
+    """What ``rrule_skip`` reads of an icalendar vRecur, without its (slow) to_ical:
+    parts as ``KEY=v1,v2``; UNTIL's value isn't needed, only that there is one."""
+    parts = []
+    for key, values in rrule.items():
+        if str(key).upper() == "UNTIL":
+            parts.append("UNTIL=1")
+            continue
+        items = values if isinstance(values, list) else [values]
+        parts.append(f"{key}={','.join(str(v) for v in items)}")
+    return ";".join(parts)
 
 
 def _before_until(first: date, until: date | datetime) -> bool:

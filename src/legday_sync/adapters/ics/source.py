@@ -281,6 +281,8 @@ class _Expander:
         self.default_tz = default_tz
         self.warnings = warnings
         self.local_tz: Any = default_tz
+        #: per component (by id; they all live as long as this expander's run)
+        self._text_cache: dict[int, tuple[str, str, tuple[str, ...], str, bool, str] | None] = {}
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -450,14 +452,12 @@ class _Expander:
         raise ValueError(f"not a date or time: {value!r}")
 
     def _to_event(self, occurrence: _Occurrence, recurring: set[str]) -> Event | None:
-        comp = occurrence.comp
-        if "X-LEGDAY-SYNC" in comp:
+        texts = self._texts(occurrence.comp)
+        if texts is None:
             return None
-        if str(comp.get("STATUS", "")).strip().upper() == "CANCELLED":
-            return None
+        uid, title, categories, description, transparent, url = texts
         start, all_day = self._to_utc(occurrence.start)
         end = max(self._to_utc(occurrence.end)[0], start)
-        uid = str(comp.get("UID"))
         original: datetime | None = None
         if uid in recurring:
             original = self._to_utc(occurrence.recurrence_id)[0]
@@ -466,14 +466,34 @@ class _Expander:
             uid=uid,
             start=start,
             end=end,
-            title=_text(comp.get("SUMMARY")),
+            title=title,
             original_start=original,
             all_day=all_day,
-            categories=_categories(comp.get("CATEGORIES")),
-            description=_text(comp.get("DESCRIPTION")),
-            transparent=_text(comp.get("TRANSP")).strip().upper() == "TRANSPARENT",
-            url=_text(comp.get("URL")),
+            categories=categories,
+            description=description,
+            transparent=transparent,
+            url=url,
         )
+
+    def _texts(self, comp: Any) -> tuple[str, str, tuple[str, ...], str, bool, str] | None:
+        """What an event takes from its component (the same for all of a master's
+        occurrences: read once); None for a cancelled one or the tool's own."""
+        key = id(comp)
+        if key in self._text_cache:
+            return self._text_cache[key]
+        texts = None
+        cancelled = str(comp.get("STATUS", "")).strip().upper() == "CANCELLED"
+        if "X-LEGDAY-SYNC" not in comp and not cancelled:
+            texts = (
+                str(comp.get("UID")),
+                _text(comp.get("SUMMARY")),
+                _categories(comp.get("CATEGORIES")),
+                _text(comp.get("DESCRIPTION")),
+                _text(comp.get("TRANSP")).strip().upper() == "TRANSPARENT",
+                _text(comp.get("URL")),
+            )
+        self._text_cache[key] = texts
+        return texts
 
 
 @dataclass(frozen=True, slots=True)
