@@ -346,23 +346,21 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     other_start, other_kind = -1, ""
     utc_moves = False  # whether x-wr-timezone will move UTC times into a zone
     for m in _LINES.finditer(text):
-        edge = m.group(1)
+        edge, kind, name, params, value = m.groups()  # one call: this loop is the cost
         if edge is None:  # a property line: only a top-level VEVENT's own lines count
-            if depth == 1 and m.group(0)[:13].upper() == "X-WR-TIMEZONE":
-                utc_moves = True
-            elif current is not None and depth == 2 and not current.unreadable:
+            if current is not None and depth == 2 and not current.unreadable:
                 try:
-                    name = m.group(3)
                     if name is None:
                         name, params, value = _split(m.group(0))
                     else:
-                        params, value = (m.group(4) or "").upper(), m.group(5).strip()
-                        name = name.upper()
+                        name, params, value = name.upper(), (params or "").upper(), value.strip()
                     _read_property(current, name, params, value)
                 except (_Unreadable, ValueError, IndexError, OverflowError):
                     current.unreadable = True
+            elif depth == 1 and m.group(0)[:13].upper() == "X-WR-TIMEZONE":
+                utc_moves = True
             continue
-        kind = m.group(2).upper()
+        kind = kind.upper()
         if edge.upper() == "BEGIN":
             depth += 1
             if depth == 1:
