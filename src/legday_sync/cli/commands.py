@@ -15,4 +15,5 @@ REGISTER: list[Register] = [
     lambda sub: __import__("legday_sync.cli.feed", fromlist=["register"]).register(sub),
     lambda sub: __import__("legday_sync.cli.auth", fromlist=["register"]).register(sub),
     lambda sub: __import__("legday_sync.cli.week", fromlist=["register"]).register(sub),
+    lambda sub: __import__("legday_sync.cli.events", fromlist=["register"]).register(sub),
 ]

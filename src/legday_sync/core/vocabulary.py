@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 #: what each category means to the classifier (the keys a vocabulary file may use)
 CATEGORIES: dict[str, str] = {
@@ -85,14 +86,16 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
-def _dir():  # noqa: ANN202 - a Traversable
+def _dir() -> Traversable:
     return resources.files("legday_sync.core").joinpath("vocab")
 
 
 @cache
 def shipped_languages() -> tuple[str, ...]:
-    """The language codes with a vocabulary file in the package, sorted."""
-    return tuple(sorted(p.name[:-5] for p in _dir().iterdir() if p.name.endswith(".toml")))
+    """The language codes with a vocabulary file in the package: English first (a word
+    several files share is credited to it), then sorted."""
+    codes = (p.name[:-5] for p in _dir().iterdir() if p.name.endswith(".toml"))
+    return tuple(sorted(codes, key=lambda c: (c != "en", c)))
 
 
 @cache
@@ -151,12 +154,7 @@ def entry_regex(entry: str, endings: tuple[str, ...] = ()) -> str:
     if endings and not trail and core[-1].isalpha():
         body += "(?:" + "|".join(re.escape(e) for e in sorted(endings, key=len,
                                                                reverse=True)) + ")?"
-    if lead:
-        left = r"(?<!\w)\w{2,}"
-    else:
-        left = r"(?<!\w)" if (core[0].isalnum() or core[0] == "_") else ""
-    if trail:
-        right = r"\w*"
-    else:
-        right = r"(?!\w)" if (core[-1].isalnum() or core[-1] == "_") else ""
+    bounded_left, bounded_right = core[0].isalnum(), core[-1].isalnum()
+    left = r"(?<!\w)\w{2,}" if lead else r"(?<!\w)" if bounded_left else ""
+    right = r"\w*" if trail else r"(?!\w)" if bounded_right else ""
     return left + body + right

@@ -38,6 +38,8 @@ class Report:
     profile: Profile | None = None
     #: events the sources read, workouts or not (0 workouts of many events is not "all clear")
     events_read: int = 0
+    #: events in the window but not one recognised workout: never print "all clear"
+    recognised_nothing: bool = False
 
     @property
     def ok(self) -> bool:
@@ -87,6 +89,7 @@ def _window(c: Conflict) -> str:
 
 
 def print_report(report: Report, console: Console, tz: tzinfo) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     runs = sum(w.kind == "run" for w in report.workouts)
@@ -106,6 +109,10 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
                       f"{c.run.event.title} ({c.run.intensity})\n{_when(c.run.start, tz)}",
                       f"{c.gap_hours:g} h", _window(c), f"[{style}]{c.rule}[/{style}]")
         console.print(t)
+    elif report.recognised_nothing:
+        console.print("[bold yellow]Nothing checked: no event in the window was recognised as a "
+                      "leg day or a run.[/bold yellow] Run `legday-sync events` to see how each "
+                      "was read, and add your words under \\[classify] in the config.")
     else:
         console.print("[green]No conflicts: every run is clear of leg-day recovery.[/green]")
     if report.suggestions:
@@ -127,7 +134,7 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
     else:
         console.print("Nothing to write: the calendars already hold these suggestions.")
     for n in report.notes:
-        console.print(f"[dim]note:[/dim] {n}")
+        console.print(f"[dim]note:[/dim] {escape(n)}")
     for w in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
     for e in report.errors:

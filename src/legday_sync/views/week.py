@@ -139,6 +139,8 @@ class Week:
     errors: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: events in the window but no recognised workout: the header must not read as clear
+    recognised_nothing: bool = False
 
 
 # -- building -----------------------------------------------------------------------
@@ -240,7 +242,8 @@ def build_week(report: Report, now: datetime, tz: tzinfo, days: int = DEFAULT_DA
                 conflicts=tuple(conflicts), suggestions=in_view,
                 errors=tuple((e.source, e.message + (f" — {e.fix}" if e.fix else ""))
                              for e in report.errors),
-                warnings=tuple(report.warnings), notes=tuple(report.notes))
+                warnings=tuple(report.warnings), notes=tuple(report.notes),
+                recognised_nothing=report.recognised_nothing)
 
 
 def _conflict(c: Conflict, tz: tzinfo, ids: dict[tuple[str, str, str], list[str]],
