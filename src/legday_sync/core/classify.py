@@ -241,8 +241,8 @@ class Classifier:
     def _defers(self, title: _Field, cats: _Field, desc: _Field) -> bool:
         """Whether the description may decide the kind: the title is generic training
         ("Workout", "Gym", "Lower A"-style) or the description is a structured workout."""
-        if not desc.folded.strip():
-            return False
+        if not desc.folded.strip() or "other_sport" in title.hits:
+            return False  # "Upper body" with squats as a finisher stays upper body
         if "generic" in title.hits or "generic" in cats.hits:
             return True
         if any(c in title.hits for c in ("hard", "easy", "moderate", "long")):

@@ -6,8 +6,9 @@ a contributor adds a language by adding a file. Reading package data is the core
 
 Entry syntax (after case and accent folding, see :func:`fold`):
 - words match whole words; a space matches spaces, hyphens, slashes or underscores;
-- ``*word`` also matches the end of a compound (``*intervall`` → "hugelintervalle"),
-  ``word*`` its start (``bein*`` → "beinkrafttraining");
+- ``*word`` matches the end of a compound (``*intervall`` → "hugelintervalle"), ``word*``
+  its start (``bein*`` → "beinkrafttraining"); either needs two more letters, so list the
+  bare word as well when it counts alone;
 - the file's ``endings`` may follow the last word ("squat" → "squats").
 ``[patterns]`` holds regular expressions over the folded text, for what words can't say.
 """
@@ -156,5 +157,5 @@ def entry_regex(entry: str, endings: tuple[str, ...] = ()) -> str:
                                                                reverse=True)) + ")?"
     bounded_left, bounded_right = core[0].isalnum(), core[-1].isalnum()
     left = r"(?<!\w)\w{2,}" if lead else r"(?<!\w)" if bounded_left else ""
-    right = r"\w*" if trail else r"(?!\w)" if bounded_right else ""
+    right = r"\w{2,}" if trail else r"(?!\w)" if bounded_right else ""
     return left + body + right
