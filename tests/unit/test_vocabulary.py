@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 
@@ -10,8 +9,8 @@ import pytest
 
 from legday_sync.core.vocabulary import (
     CATEGORIES,
+    Matcher,
     VocabularyError,
-    entry_regex,
     fold,
     load,
     parse,
@@ -31,8 +30,10 @@ def test_seven_languages_ship_and_each_names_the_essentials() -> None:
 
 def test_a_bad_file_reports_every_problem_at_once() -> None:
     with pytest.raises(VocabularyError) as e:
-        parse('legs = ["x"]\nrun = "jog"\n[patterns]\nhard = ["(unclosed"]\n', "xx")
+        parse('legs = ["x"]\nrun = "jog"\neasy = ["*two words"]\n[patterns]\n'
+              'hard = ["(unclosed"]\n', "xx")
     text = "\n".join(e.value.problems)
+    assert "needs one word" in text
     assert "unknown category 'legs'" in text and "run must be a list" in text
     assert "not a regular expression" in text
     with pytest.raises(VocabularyError, match="shipped: en"):
@@ -56,7 +57,14 @@ def test_folding_ignores_case_and_accents() -> None:
     ("#legday", (), "gym #legday", True),
 ])
 def test_entry_syntax(entry: str, endings: tuple[str, ...], text: str, hit: bool) -> None:
-    assert bool(re.search(entry_regex(entry, endings), text)) is hit
+    assert bool(Matcher([("run", "xx", entry, endings)], []).find(text)) is hit
+
+
+def test_ignored_spans_and_patterns() -> None:
+    m = Matcher([("run", "en", "run", ()), ("hard", "en", "tempo", ())],
+                [("easy", "en", r"^e \d")])
+    found = m.find("e 5 run tempo", skip=[(4, 7)])
+    assert [(x.category, x.start, x.end) for x in found] == [("easy", 0, 3), ("hard", 8, 13)]
 
 
 def test_nothing_is_loaded_at_import_time() -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from .model import Event, Intensity, Kind, Workout
-from .vocabulary import entry_regex, fold_with_map, load, shipped_languages
+from .vocabulary import Match, Matcher, fold, fold_with_map, load, shipped_languages
 
 # -- structure, the same in every language -------------------------------------------------
 _REPS = re.compile(r"(?<![\w.])\d+\s?[x×]\s?\(?\d+|(?<!\w)\d+\s?[x×](?!\w)")
@@ -47,6 +47,9 @@ _KEY = re.compile(r"#key(?!\w)")
 #: "10K Laredo": a race distance and then a capitalised name
 _NAMED_DISTANCE = re.compile(r"^\s*\d+(?:[.,]\d+)?\s?(?:k|K|km|KM|Km|mi|miles?)\s+[A-ZÀ-Ý][\w'-]+")
 
+#: a structured workout fits in far less; a 50 MB description (an exported e-mail thread)
+#: must not cost a second per sync
+MAX_DESCRIPTION = 4000
 #: categories whose words the config's [classify] lists extend
 _CONFIG_LISTS = ("leg_day", "run", "easy", "hard", "heavy", "ignore")
 _KIND_WORDS = {"leg_day": "leg day", "run": "run", "both": "leg day and run"}
@@ -80,11 +83,13 @@ class _Field:
     where: list[int]
     hits: dict[str, tuple[str, str]] = field(default_factory=dict)  # category -> (quote, lang)
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
 
-    def quote(self, m: re.Match[str]) -> str:
+    def quote(self, m: re.Match[str] | Match) -> str:
+        start, end = (m.start, m.end) if isinstance(m, Match) else (m.start(), m.end())
         if not self.where:  # ASCII: folding kept every position
-            return self.text[m.start():m.end()]
-        a, b = m.start(), max(m.start(), m.end() - 1)
+            return self.text[start:end]
+        a, b = start, max(start, end - 1)
         return self.text[self.where[a]:self.where[min(b, len(self.where) - 1)] + 1]
 
     def says(self, category: str) -> str:
@@ -106,31 +111,21 @@ class Classifier:
     languages: tuple[str, ...] | None = None
 
     @cached_property
-    def _res(self) -> dict[str, re.Pattern[str]]:
-        """One expression per category; a named group per language tells which one matched."""
+    def _matcher(self) -> Matcher:
+        """Every entry of the chosen vocabularies plus the config's lists, indexed once."""
         langs = self.languages if self.languages is not None else shipped_languages()
-        vocabs = [load(code) for code in langs]
-        out: dict[str, re.Pattern[str]] = {}
-        from .vocabulary import CATEGORIES
-
-        for cat in CATEGORIES:
-            groups: list[str] = []
-            for v in vocabs:
-                alts = [entry_regex(w, v.endings)
-                        for w in sorted(set(v.words.get(cat, ())), key=len, reverse=True)]
-                alts += [f"(?:{p})" for p in v.patterns.get(cat, ())]
-                if alts:
-                    groups.append(f"(?P<{v.language}>{'|'.join(alts)})")
-            extra = getattr(self, cat) if cat in _CONFIG_LISTS else ()
-            if extra:
-                from .vocabulary import fold
-
-                words = sorted({fold(w).strip() for w in extra if w.strip()}, key=len,
-                               reverse=True)
-                groups.insert(0, f"(?P<config>{'|'.join(entry_regex(w) for w in words)})")
-            if groups:
-                out[cat] = re.compile("|".join(groups))
-        return out
+        entries: list[tuple[str, str, str, tuple[str, ...]]] = []
+        patterns: list[tuple[str, str, str]] = []
+        for cat in _CONFIG_LISTS:  # first, so a user's word is credited to the config
+            entries += [(cat, "config", fold(w).strip(), ()) for w in getattr(self, cat)
+                        if w.strip()]
+        for code in langs:
+            v = load(code)
+            for cat, words in v.words.items():
+                entries += [(cat, v.language, w, v.endings) for w in words]
+            for cat, exprs in v.patterns.items():
+                patterns += [(cat, v.language, e) for e in exprs]
+        return Matcher(entries, patterns)
 
     # -- one event ---------------------------------------------------------------------------
     def classify(self, event: Event) -> Workout | None:
@@ -142,7 +137,7 @@ class Classifier:
         """Every workout in ``event`` with the evidence that decided it."""
         title = self._field("title", event.title)
         cats = self._field("categories", ", ".join(event.categories))
-        desc = self._field("description", event.description)
+        desc = self._field("description", event.description[:MAX_DESCRIPTION])
         evidence: list[str] = []
         for f in (title, cats, desc):
             evidence += [f"{f.name}: '{q}' → look-alike, ignored ({lang})" for q, lang in f.ignored]
@@ -179,19 +174,19 @@ class Classifier:
         f = _Field(name, text, folded, where if not text.isascii() else [])
         if not folded.strip():
             return f
-        ignore = self._res.get("ignore")
-        if ignore is not None:
-            def blank(m: re.Match[str]) -> str:
-                f.ignored.append((f.quote(m), m.lastgroup or "?"))
-                return " " * len(m.group(0))  # keep positions for quoting
-
-            f.folded = ignore.sub(blank, folded)
-        for cat, pattern in self._res.items():
-            if cat == "ignore":
-                continue
-            m = pattern.search(f.folded)
-            if m:
-                f.hits[cat] = (f.quote(m), m.lastgroup or "?")
+        found = self._matcher.find(folded)
+        ignored = [m for m in found if m.category == "ignore"]
+        if ignored:
+            spans = [(m.start, m.end) for m in ignored]
+            for m in ignored:
+                f.ignored.append((f.quote(m), m.language))
+            f.folded = "".join(" " if any(a <= i < b for a, b in spans) else c
+                               for i, c in enumerate(folded))  # keep positions for quoting
+            found = self._matcher.find(f.folded)
+        f.matches = found
+        for m in found:
+            if m.category not in f.hits:
+                f.hits[m.category] = (f.quote(m), m.language)
         return f
 
     @staticmethod
@@ -283,8 +278,9 @@ class Classifier:
             if "not_race" in f.hits:
                 # "race pace", "Halbmarathon-Tempo": a session; a race only if another race
                 # word stands outside the session phrase
-                rest = self._res["not_race"].sub(lambda m: " " * len(m.group(0)), f.folded)
-                if not self._res["race"].search(rest):
+                spans = [(m.start, m.end) for m in f.matches if m.category == "not_race"]
+                if all(any(a <= m.start < b for a, b in spans)
+                       for m in f.matches if m.category == "race"):
                     evidence.append(f.says("not_race").replace("→ not race",
                                                                "→ a session, not a race"))
                     continue

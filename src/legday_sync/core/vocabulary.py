@@ -5,7 +5,7 @@ a contributor adds a language by adding a file. Reading package data is the core
 "input": it happens lazily, on first use, never at import time, and the result is cached.
 
 Entry syntax (after case and accent folding, see :func:`fold`):
-- words match whole words; a space matches spaces, hyphens, slashes or underscores;
+- words match whole words; a space matches any run of spaces or punctuation between words;
 - ``*word`` matches the end of a compound (``*intervall`` → "hugelintervalle"), ``word*``
   its start (``bein*`` → "beinkrafttraining"); either needs two more letters, so list the
   bare word as well when it counts alone;
@@ -125,6 +125,8 @@ def parse(text: str, language: str) -> Vocabulary:
             problems.append(f"{key} must be a list of strings")
         else:
             words[key] = tuple(fold(v).strip() for v in value if v.strip())
+            problems += [f"{key}: {w!r}: '*' marks a compound part, so it needs one word"
+                         for w in words[key] if "*" in w and len(w.strip("*").split()) != 1]
     patterns: dict[str, tuple[str, ...]] = {}
     for key, value in (data.get("patterns") or {}).items():
         if key not in CATEGORIES or not isinstance(value, list):
@@ -147,15 +149,95 @@ def parse(text: str, language: str) -> Vocabulary:
                       words=words, patterns=patterns)
 
 
-def entry_regex(entry: str, endings: tuple[str, ...] = ()) -> str:
-    """The regular expression of one vocabulary entry, over folded text."""
-    lead, trail = entry.startswith("*"), entry.endswith("*")
-    core = entry.strip("*").strip()
-    body = r"[\s_/-]+".join(re.escape(part) for part in core.split())
-    if endings and not trail and core[-1].isalpha():
-        body += "(?:" + "|".join(re.escape(e) for e in sorted(endings, key=len,
-                                                               reverse=True)) + ")?"
-    bounded_left, bounded_right = core[0].isalnum(), core[-1].isalnum()
-    left = r"(?<!\w)\w{2,}" if lead else r"(?<!\w)" if bounded_left else ""
-    right = r"\w{2,}" if trail else r"(?!\w)" if bounded_right else ""
-    return left + body + right
+# -- matching ---------------------------------------------------------------------------------
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Match:
+    category: str
+    language: str
+    start: int  # character span in the folded text
+    end: int
+
+
+class Matcher:
+    """Every category's entries of several vocabularies, matched in one pass over the words
+    of a text: whole phrases by dictionary look-up, compound parts by their ends, and the
+    few entries without letters (emoji) or written as expressions by search.
+
+    A regular expression of a thousand alternatives is simple to write but costs a scan per
+    alternative; look-ups keep a cold sync's classification in milliseconds."""
+
+    def __init__(self, entries: list[tuple[str, str, str, tuple[str, ...]]],
+                 patterns: list[tuple[str, str, str]]) -> None:
+        """``entries``: (category, language, entry, endings); ``patterns``: (category,
+        language, regular expression)."""
+        self.exact: dict[str, list[tuple[str, str]]] = {}
+        self.suffix: dict[str, list[tuple[str, str]]] = {}
+        self.prefix: dict[str, list[tuple[str, str]]] = {}
+        self.symbols: list[tuple[str, str, str]] = []
+        self.patterns = [(cat, lang, re.compile(p)) for cat, lang, p in patterns]
+        self.longest = 1
+        for cat, lang, entry, endings in entries:
+            lead, trail = entry.startswith("*"), entry.endswith("*")
+            words = _TOKEN.findall(entry.strip("*"))
+            if not words:
+                self.symbols.append((cat, lang, entry.strip()))
+                continue
+            last = words[-1]
+            forms = [last] + ([last + e for e in endings] if last.isalpha() and not trail else [])
+            if lead or trail:
+                table = self.suffix if lead else self.prefix
+                for form in forms:
+                    _add(table, " ".join([*words[:-1], form]), cat, lang)
+                continue
+            self.longest = max(self.longest, len(words))
+            for form in forms:
+                _add(self.exact, " ".join([*words[:-1], form]), cat, lang)
+        self._suffix_lens = sorted({len(k) for k in self.suffix}, reverse=True)
+        self._prefix_lens = sorted({len(k) for k in self.prefix}, reverse=True)
+
+    def find(self, text: str, skip: list[tuple[int, int]] = ()) -> list[Match]:  # type: ignore[assignment]
+        """Every match in ``text`` (folded), leftmost first, longest first at one place;
+        nothing inside the character spans ``skip``."""
+        tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)
+                  if not any(a <= m.start() < b for a, b in skip)]
+        out: list[Match] = []
+        n = len(tokens)
+        for i in range(n):
+            word, start, end = tokens[i]
+            for k in range(min(self.longest, n - i), 0, -1):
+                if k == 1:
+                    key = word
+                else:
+                    if any(tokens[j + 1][1] - tokens[j][2] > 3 for j in range(i, i + k - 1)):
+                        continue  # a phrase's words sit next to each other
+                    key = " ".join(t[0] for t in tokens[i:i + k])
+                for cat, lang in self.exact.get(key, ()):
+                    out.append(Match(cat, lang, start, tokens[i + k - 1][2]))
+            size = len(word)
+            for length in self._suffix_lens:
+                if size >= length + 2:
+                    for cat, lang in self.suffix.get(word[-length:], ()):
+                        out.append(Match(cat, lang, start, end))
+            for length in self._prefix_lens:
+                if size >= length + 2:
+                    for cat, lang in self.prefix.get(word[:length], ()):
+                        out.append(Match(cat, lang, start, end))
+        for cat, lang, symbol in self.symbols:
+            at = text.find(symbol)
+            if at >= 0 and not any(a <= at < b for a, b in skip):
+                out.append(Match(cat, lang, at, at + len(symbol)))
+        for cat, lang, pattern in self.patterns:
+            m = pattern.search(text)
+            if m and not any(a <= m.start() < b for a, b in skip):
+                out.append(Match(cat, lang, m.start(), m.end()))
+        out.sort(key=lambda m: (m.start, -m.end))
+        return out
+
+
+def _add(table: dict[str, list[tuple[str, str]]], key: str, cat: str, lang: str) -> None:
+    found = table.setdefault(key, [])
+    if (cat, lang) not in found and not any(c == cat for c, _ in found):
+        found.append((cat, lang))  # the first language to list a word is credited with it
