@@ -32,6 +32,35 @@ def _once(src: str, cfg: Path) -> tuple[float, dict]:
     return time.perf_counter() - t0, json.loads(proc.stdout)
 
 
+_CHILD = """
+import random, sys, time
+from datetime import datetime, timedelta, timezone
+t0 = time.perf_counter()
+from legday_sync.core.classify import Classifier, classify_all
+from legday_sync.core.model import Event
+from benchmarks import gen_calendar as g
+titles = [*g.LEG_DAY_TITLES, *g.RUN_TITLES, *g.MEETING_TITLES, *g.OTHER_TITLES]
+r = random.Random(1)
+start = datetime(2026, 11, 1, tzinfo=timezone.utc)
+events = [Event("cal", str(i), start + timedelta(hours=i), start + timedelta(hours=i, minutes=45),
+                t, description="\\n".join(r.sample(g.WORKOUT_LINES + g.MEETING_LINES, 2))
+                if i % 3 == 0 else "")
+          for i, t in enumerate(r.choice(titles) for _ in range(int(sys.argv[1])))]
+t1 = time.perf_counter()
+ws = classify_all(Classifier(), events)
+t2 = time.perf_counter()
+print(f"{t1 - t0:.4f} {t2 - t1:.4f} {len(ws)}")
+"""
+
+
+def _classify_alone(src: str, n: int) -> tuple[float, float, int]:
+    """(import seconds, cold classify_all seconds, workouts) in a fresh child."""
+    proc = subprocess.run([PYTHON, "-c", _CHILD, str(n)], capture_output=True, text=True,
+                          check=True, env={"PYTHONPATH": f"{src}:{ROOT}", "PATH": "/usr/bin:/bin"})
+    imp, cls, n_w = proc.stdout.split()
+    return float(imp), float(cls), int(n_w)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--before", default="/work/main/src", help="src folder of the code before")
@@ -55,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         d = docs[label]
         print(f"  {label}: {len(d['workouts'])} workouts, {len(d['conflicts'])} conflicts; "
               f"runs {', '.join(f'{t:.2f}' for t in times[label])}")
+    alone: dict[str, list[float]] = {"before": [], "after": []}
+    for _ in range(args.rounds):
+        for label, src in (("before", args.before), ("after", after_src)):
+            alone[label].append(_classify_alone(src, 1500)[1])
+    b, a = statistics.median(alone["before"]), statistics.median(alone["after"])
+    print(f"classify_all, 1500 events (a window's worth, every third with a "
+          f"description), cold in a fresh process: before {1000 * b:.1f} ms, after "
+          f"{1000 * a:.1f} ms (medians of {args.rounds})")
     return 0
 
 

@@ -61,6 +61,9 @@ class Reading:
 
     workouts: tuple[Workout, ...]
     evidence: tuple[str, ...]
+    #: False when the title alone decided (a meeting): then every event with this title and
+    #: these categories reads the same, whatever its description
+    used_description: bool = field(default=True, compare=False)
 
     @property
     def verdict(self) -> str:
@@ -137,16 +140,23 @@ class Classifier:
         """Every workout in ``event`` with the evidence that decided it."""
         title = self._field("title", event.title)
         cats = self._field("categories", ", ".join(event.categories))
-        desc = self._field("description", event.description[:MAX_DESCRIPTION])
         evidence: list[str] = []
-        for f in (title, cats, desc):
+        for f in (title, cats):
             evidence += [f"{f.name}: '{q}' → look-alike, ignored ({lang})" for q, lang in f.ignored]
         if "work" in title.hits:
             evidence.append(title.says("work").replace("→ work", "→ not a workout: names work"))
-            return Reading((), tuple(evidence))
+            return Reading((), tuple(evidence), used_description=False)
         kinds = self._kinds(title, evidence) | self._kinds(cats, evidence)
         decided_by = [title, cats]
-        if not kinds and self._defers(title, cats, desc):
+        # most events are not workouts and most descriptions are not workouts either: the
+        # description is read only when it can matter
+        text = event.description[:MAX_DESCRIPTION]
+        desc = _Field("description", text, "", [])
+        if kinds or self._defers(title, cats, fold(text)):
+            desc = self._field("description", text)
+            evidence += [f"description: '{q}' → look-alike, ignored ({lang})"
+                         for q, lang in desc.ignored]
+        if not kinds and desc.folded:
             kinds = self._kinds(desc, evidence)
             decided_by = [desc]
         if not kinds:
@@ -171,7 +181,7 @@ class Classifier:
     # -- steps -------------------------------------------------------------------------------
     def _field(self, name: str, text: str) -> _Field:
         folded, where = fold_with_map(text)
-        f = _Field(name, text, folded, where if not text.isascii() else [])
+        f = _Field(name, text, folded, where or [])
         if not folded.strip():
             return f
         found = self._matcher.find(folded)
@@ -233,16 +243,16 @@ class Classifier:
                 return {"run"}
         return kinds
 
-    def _defers(self, title: _Field, cats: _Field, desc: _Field) -> bool:
-        """Whether the description may decide the kind: the title is generic training
-        ("Workout", "Gym", "Lower A"-style) or the description is a structured workout."""
-        if not desc.folded.strip() or "other_sport" in title.hits:
+    def _defers(self, title: _Field, cats: _Field, desc: str) -> bool:
+        """Whether the (folded) description may decide the kind: the title is generic
+        training ("Workout", "Gym") or the description is a structured workout."""
+        if not desc.strip() or "other_sport" in title.hits or "work" in cats.hits:
             return False  # "Upper body" with squats as a finisher stays upper body
         if "generic" in title.hits or "generic" in cats.hits:
             return True
         if any(c in title.hits for c in ("hard", "easy", "moderate", "long")):
             return True
-        return any(p.search(desc.folded) for p in (_REPS, _ZONE, _RPE, _TSS, _IF, _PCT))
+        return any(p.search(desc) for p in (_REPS, _ZONE, _RPE, _TSS, _IF, _PCT))
 
     def _heavy(self, fields: Iterable[_Field], evidence: list[str]) -> bool:
         for f in fields:
@@ -349,14 +359,20 @@ class Classifier:
 
 def read_all(classifier: Classifier, events: Iterable[Event]) -> list[Reading]:
     """:meth:`Classifier.read` over many events, each distinct (title, categories,
-    description) read once: every occurrence of a series repeats them."""
+    description) read once: every occurrence of a series repeats them. A reading the title
+    alone decided (a meeting) serves every description."""
     seen: dict[tuple[str, tuple[str, ...], str], Reading] = {}
+    by_head: dict[tuple[str, tuple[str, ...]], Reading] = {}
     out: list[Reading] = []
     for e in events:
-        key = (e.title, e.categories, e.description)
-        reading = seen.get(key)
+        reading = by_head.get((e.title, e.categories))
         if reading is None:
-            reading = seen[key] = classifier.read(e)
+            key = (e.title, e.categories, e.description)
+            reading = seen.get(key)
+            if reading is None:
+                reading = seen[key] = classifier.read(e)
+                if not reading.used_description:
+                    by_head[(e.title, e.categories)] = reading
         first = reading.workouts[0].event if reading.workouts else None
         if first is not None and first is not e:
             reading = Reading(tuple(replace(w, event=e) for w in reading.workouts),
@@ -367,17 +383,7 @@ def read_all(classifier: Classifier, events: Iterable[Event]) -> list[Reading]:
 
 def classify_all(classifier: Classifier, events: Iterable[Event]) -> list[Workout]:
     """Every workout in ``events``: one per leg day or run, two for an event that is both."""
-    out: list[Workout] = []
-    seen: dict[tuple[str, tuple[str, ...], str], tuple[Workout, ...]] = {}
-    for e in events:
-        key = (e.title, e.categories, e.description)
-        try:
-            found = seen[key]
-        except KeyError:
-            found = seen[key] = classifier.read(e).workouts
-        for w in found:
-            out.append(w if w.event is e else replace(w, event=e))
-    return out
+    return [w for r in read_all(classifier, events) for w in r.workouts]
 
 
 def without_duplicates(workouts: Iterable[Workout]) -> tuple[list[Workout], list[Workout]]:

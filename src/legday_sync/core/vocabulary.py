@@ -16,12 +16,13 @@ Entry syntax (after case and accent folding, see :func:`fold`):
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 #: what each category means to the classifier (the keys a vocabulary file may use)
 CATEGORIES: dict[str, str] = {
@@ -45,6 +46,8 @@ CATEGORIES: dict[str, str] = {
     "away": "a day away",
 }
 _META = {"language", "name", "endings", "patterns"}
+#: the combining marks NFKD splits accents into (the Unicode "Combining …" blocks)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 class VocabularyError(ValueError):
@@ -69,15 +72,16 @@ def fold(text: str) -> str:
     """Lower case without accents: "Hügel" and "hugel", "CÔTES" and "cotes" compare equal."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
-def fold_with_map(text: str) -> tuple[str, list[int]]:
+def fold_with_map(text: str) -> tuple[str, list[int] | None]:
     """:func:`fold`, and for each folded character the index of the character it came from
-    (so evidence can quote the words as the user wrote them)."""
-    if text.isascii():
-        return text.lower(), list(range(len(text)))
+    (so evidence can quote the words as the user wrote them); None when each character
+    folded to exactly one, the usual case."""
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded, None
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
@@ -88,6 +92,8 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
 
 
 def _dir() -> Traversable:
+    from importlib import resources  # imported on first use: nothing happens at import time
+
     return resources.files("legday_sync.core").joinpath("vocab")
 
 
@@ -110,6 +116,8 @@ def load(language: str) -> Vocabulary:
 
 def parse(text: str, language: str) -> Vocabulary:
     """A vocabulary from the text of a TOML file, with every problem reported at once."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -195,19 +203,28 @@ class Matcher:
             self.longest = max(self.longest, len(words))
             for form in forms:
                 _add(self.exact, " ".join([*words[:-1], form]), cat, lang)
-        self._suffix_lens = sorted({len(k) for k in self.suffix}, reverse=True)
-        self._prefix_lens = sorted({len(k) for k in self.prefix}, reverse=True)
+        # which lengths to try, by a word's last (first) three letters; which words start a
+        # phrase: most words need one or two look-ups, not dozens
+        self._suffix_lens: dict[str, list[int]] = {}
+        for k in self.suffix:
+            self._suffix_lens.setdefault(k[-3:], []).append(len(k))
+        self._prefix_lens: dict[str, list[int]] = {}
+        for k in self.prefix:
+            self._prefix_lens.setdefault(k[:3], []).append(len(k))
+        self._starts = {k.split(" ", 1)[0] for k in self.exact if " " in k}
 
     def find(self, text: str, skip: list[tuple[int, int]] = ()) -> list[Match]:  # type: ignore[assignment]
         """Every match in ``text`` (folded), leftmost first, longest first at one place;
         nothing inside the character spans ``skip``."""
-        tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)
-                  if not any(a <= m.start() < b for a, b in skip)]
+        tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        if skip:
+            tokens = [t for t in tokens if not any(a <= t[1] < b for a, b in skip)]
         out: list[Match] = []
         n = len(tokens)
         for i in range(n):
             word, start, end = tokens[i]
-            for k in range(min(self.longest, n - i), 0, -1):
+            longest = min(self.longest, n - i) if word in self._starts else 1
+            for k in range(longest, 0, -1):
                 if k == 1:
                     key = word
                 else:
@@ -217,11 +234,13 @@ class Matcher:
                 for cat, lang in self.exact.get(key, ()):
                     out.append(Match(cat, lang, start, tokens[i + k - 1][2]))
             size = len(word)
-            for length in self._suffix_lens:
+            if size < 5:
+                continue  # a compound part has at least three letters, and two more beside it
+            for length in self._suffix_lens.get(word[-3:], ()):
                 if size >= length + 2:
                     for cat, lang in self.suffix.get(word[-length:], ()):
                         out.append(Match(cat, lang, start, end))
-            for length in self._prefix_lens:
+            for length in self._prefix_lens.get(word[:3], ()):
                 if size >= length + 2:
                     for cat, lang in self.prefix.get(word[:length], ()):
                         out.append(Match(cat, lang, start, end))
