@@ -264,3 +264,10 @@ def test_classify_all_reads_each_distinct_event_once(monkeypatch: pytest.MonkeyP
     ws = classify_all(C, evs)
     assert len(ws) == 29 and calls == ["Tempo run", "Tempo run"]
     assert [w.event for w in ws] == evs
+
+
+def test_away_words_for_the_planner() -> None:
+    assert C.away_word(event("Urlaub Mallorca", "2026-11-23 00:00")) == "Urlaub"
+    assert C.away_word(event("Vacances", "2026-11-23 00:00")) == "Vacances"
+    assert C.away_word(event("Trip", "2026-11-23 00:00", categories=("Travel",))) == "Trip"
+    assert C.away_word(event("Leg day", "2026-11-23 18:00")) is None

@@ -178,6 +178,15 @@ class Classifier:
         evidence_t = tuple(evidence)
         return Reading(tuple(replace(w, evidence=evidence_t) for w in out), evidence_t)
 
+    def away_word(self, event: Event) -> str | None:
+        """The vocabulary's away word in the event's title or categories ("Urlaub",
+        "vacances", "OOO"), for a planner that keeps moves off days away; None if none."""
+        for f in (self._field("title", event.title),
+                  self._field("categories", ", ".join(event.categories))):
+            if "away" in f.hits:
+                return f.hits["away"][0]
+        return None
+
     # -- steps -------------------------------------------------------------------------------
     def _field(self, name: str, text: str) -> _Field:
         folded, where = fold_with_map(text)
