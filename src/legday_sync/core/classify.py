@@ -22,8 +22,8 @@ The evidence for each step is kept, so `legday-sync events` can show why.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from .model import Event, Intensity, Kind, Workout
@@ -163,20 +163,20 @@ class Classifier:
             evidence.append("no leg-day or run words in the title, categories or description")
             return Reading((), tuple(evidence))
         fields = (title, cats, desc)
-        out: list[Workout] = []
+        made: list[tuple[Kind, Intensity, bool, bool, bool]] = []
         if "leg_day" in kinds:
             heavy = self._heavy(fields, evidence)
-            out.append(Workout(event, "leg_day", "heavy" if heavy else "normal",
-                               key=self._key(fields), evidence=tuple(evidence)))
+            made.append(("leg_day", "heavy" if heavy else "normal", False, False,
+                         self._key(fields)))
         if "run" in kinds:
             race = self._race(decided_by, evidence)
             long = self._long(fields, evidence)
             both = any("both" in f.hits for f in decided_by)
             intensity = self._intensity(fields, race or both, long, evidence)
-            out.append(Workout(event, "run", intensity, race=race, long=long,
-                               key=long or self._key(fields), evidence=tuple(evidence)))
-        evidence_t = tuple(evidence)
-        return Reading(tuple(replace(w, evidence=evidence_t) for w in out), evidence_t)
+            made.append(("run", intensity, race, long, long or self._key(fields)))
+        ev = tuple(evidence)
+        return Reading(tuple(Workout(event, k, i, r, lg, key, ev) for k, i, r, lg, key in made),
+                       ev)
 
     def away_word(self, event: Event) -> str | None:
         """The vocabulary's away word in the event's title or categories ("Urlaub",
@@ -189,6 +189,8 @@ class Classifier:
 
     # -- steps -------------------------------------------------------------------------------
     def _field(self, name: str, text: str) -> _Field:
+        if not text:
+            return _Field(name, text, "", [])
         folded, where = fold_with_map(text)
         f = _Field(name, text, folded, where or [])
         if not folded.strip():
@@ -199,8 +201,10 @@ class Classifier:
             spans = [(m.start, m.end) for m in ignored]
             for m in ignored:
                 f.ignored.append((f.quote(m), m.language))
-            f.folded = "".join(" " if any(a <= i < b for a, b in spans) else c
-                               for i, c in enumerate(folded))  # keep positions for quoting
+            blanked = folded
+            for a, b in spans:  # blanks, not cuts: positions stay valid for quoting
+                blanked = blanked[:a] + " " * (b - a) + blanked[b:]
+            f.folded = blanked
             found = self._matcher.find(f.folded)
         f.matches = found
         for m in found:
@@ -268,6 +272,8 @@ class Classifier:
             if "heavy" in f.hits:
                 evidence.append(f.says("heavy"))
                 return True
+            if "rm" not in f.folded and "%" not in f.folded and "rpe" not in f.folded:
+                continue  # the cheap test first: most titles hold none of these
             m = _NRM.search(f.folded)
             if m:
                 evidence.append(f"{f.name}: '{f.quote(m)}' → heavy (a rep max)")
@@ -334,10 +340,13 @@ class Classifier:
 
     @staticmethod
     def _field_intensity(f: _Field) -> tuple[Intensity, str] | None:
-        zones = [int(m.group(1)) for m in _ZONE.finditer(f.folded)]
-        rpe = _RPE.search(f.folded)
+        if not f.folded:
+            return None
+        text = f.folded
+        zones = [int(m.group(1)) for m in _ZONE.finditer(text)] if "z" in text else []
+        rpe = _RPE.search(text) if "rpe" in text else None
         rpe_v = float(rpe.group(1).replace(",", ".")) if rpe else None
-        if_m = _IF.search(f.folded)
+        if_m = _IF.search(text) if "if" in text else None
         if_v = float(if_m.group(1).replace(",", ".")) if if_m else None
         if "hard" in f.hits:
             return "hard", f.says("hard").rsplit(" → ", 1)[0]
@@ -363,36 +372,51 @@ class Classifier:
 
     @staticmethod
     def _key(fields: Iterable[_Field]) -> bool:
-        return any(_KEY.search(f.folded) for f in fields)
+        return any("#key" in f.folded and _KEY.search(f.folded) for f in fields)
+
+
+def _cached(classifier: Classifier, events: Iterable[Event]) -> Iterator[tuple[Event, Reading]]:
+    """(event, its reading as read from the first event like it) for each event: each
+    distinct (title, categories, description) is read once, since every occurrence of a
+    series repeats them; a reading the title alone decided (a meeting) serves every
+    description."""
+    seen: dict[tuple[str, tuple[str, ...], str], Reading] = {}
+    by_head: dict[tuple[str, tuple[str, ...]], Reading] = {}
+    for e in events:
+        key = (e.title, e.categories, e.description)
+        reading = seen.get(key)
+        if reading is None:
+            reading = by_head.get((e.title, e.categories))
+            if reading is None:
+                reading = classifier.read(e)
+                if not reading.used_description:
+                    by_head[(e.title, e.categories)] = reading
+            seen[key] = reading
+        yield e, reading
+
+
+def _on(w: Workout, e: Event) -> Workout:
+    """``w`` for another occurrence ``e`` (``dataclasses.replace`` costs several times more,
+    and a year of a daily series makes this the classifier's hottest line)."""
+    return w if w.event is e else Workout(e, w.kind, w.intensity, w.race, w.long, w.key,
+                                          w.evidence)
 
 
 def read_all(classifier: Classifier, events: Iterable[Event]) -> list[Reading]:
-    """:meth:`Classifier.read` over many events, each distinct (title, categories,
-    description) read once: every occurrence of a series repeats them. A reading the title
-    alone decided (a meeting) serves every description."""
-    seen: dict[tuple[str, tuple[str, ...], str], Reading] = {}
-    by_head: dict[tuple[str, tuple[str, ...]], Reading] = {}
-    out: list[Reading] = []
-    for e in events:
-        reading = by_head.get((e.title, e.categories))
-        if reading is None:
-            key = (e.title, e.categories, e.description)
-            reading = seen.get(key)
-            if reading is None:
-                reading = seen[key] = classifier.read(e)
-                if not reading.used_description:
-                    by_head[(e.title, e.categories)] = reading
-        first = reading.workouts[0].event if reading.workouts else None
-        if first is not None and first is not e:
-            reading = Reading(tuple(replace(w, event=e) for w in reading.workouts),
-                              reading.evidence)
-        out.append(reading)
-    return out
+    """:meth:`Classifier.read` for every event, each distinct one read once."""
+    return [r if not r.workouts or r.workouts[0].event is e else
+            Reading(tuple(_on(w, e) for w in r.workouts), r.evidence, r.used_description)
+            for e, r in _cached(classifier, events)]
 
 
 def classify_all(classifier: Classifier, events: Iterable[Event]) -> list[Workout]:
     """Every workout in ``events``: one per leg day or run, two for an event that is both."""
-    return [w for r in read_all(classifier, events) for w in r.workouts]
+    out: list[Workout] = []
+    for e, r in _cached(classifier, events):
+        for w in r.workouts:
+            out.append(w if w.event is e else Workout(e, w.kind, w.intensity, w.race, w.long,
+                                                      w.key, w.evidence))
+    return out
 
 
 def without_duplicates(workouts: Iterable[Workout]) -> tuple[list[Workout], list[Workout]]:

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -161,8 +161,7 @@ def parse(text: str, language: str) -> Vocabulary:
 _TOKEN = re.compile(r"[^\W_]+")
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     category: str
     language: str
     start: int  # character span in the folded text
@@ -185,8 +184,18 @@ class Matcher:
         self.suffix: dict[str, list[tuple[str, str]]] = {}
         self.prefix: dict[str, list[tuple[str, str]]] = {}
         self.symbols: list[tuple[str, str, str]] = []
-        self.patterns = [(cat, lang, re.compile(p)) for cat, lang, p in patterns]
+        # every expression in one, a named group each: one scan instead of one per expression;
+        # those anchored at the start are tried there only
+        self._pattern_of = [(cat, lang) for cat, lang, _ in patterns]
+        anchored = [(i, p) for i, (_, _, p) in enumerate(patterns) if p.startswith("^")]
+        loose = [(i, p) for i, (_, _, p) in enumerate(patterns) if not p.startswith("^")]
+        self.anchored = re.compile("|".join(f"(?P<p{i}>{p[1:]})" for i, p in anchored)) \
+            if anchored else None
+        self.patterns = re.compile("|".join(f"(?P<p{i}>{p})" for i, p in loose)) \
+            if loose else None
         self.longest = 1
+        #: word -> what it is alone (see _word); grows with the calendar's words
+        self._words: dict[str, tuple[tuple[str, str], ...]] = {}
         for cat, lang, entry, endings in entries:
             lead, trail = entry.startswith("*"), entry.endswith("*")
             words = _TOKEN.findall(entry.strip("*"))
@@ -211,7 +220,12 @@ class Matcher:
         self._prefix_lens: dict[str, list[int]] = {}
         for k in self.prefix:
             self._prefix_lens.setdefault(k[:3], []).append(len(k))
-        self._starts = {k.split(" ", 1)[0] for k in self.exact if " " in k}
+        # the phrase lengths (in words) that start with a given word
+        self._phrases: dict[str, frozenset[int]] = {}
+        for k in self.exact:
+            if " " in k:
+                first, n = k.split(" ", 1)[0], k.count(" ") + 1
+                self._phrases[first] = self._phrases.get(first, frozenset()) | {n}
 
     def find(self, text: str, skip: list[tuple[int, int]] = ()) -> list[Match]:  # type: ignore[assignment]
         """Every match in ``text`` (folded), leftmost first, longest first at one place;
@@ -221,39 +235,52 @@ class Matcher:
             tokens = [t for t in tokens if not any(a <= t[1] < b for a, b in skip)]
         out: list[Match] = []
         n = len(tokens)
+        exact, words, phrases = self.exact, self._words, self._phrases
         for i in range(n):
             word, start, end = tokens[i]
-            longest = min(self.longest, n - i) if word in self._starts else 1
-            for k in range(longest, 0, -1):
-                if k == 1:
-                    key = word
-                else:
-                    if any(tokens[j + 1][1] - tokens[j][2] > 3 for j in range(i, i + k - 1)):
-                        continue  # a phrase's words sit next to each other
-                    key = " ".join(t[0] for t in tokens[i:i + k])
-                for cat, lang in self.exact.get(key, ()):
-                    out.append(Match(cat, lang, start, tokens[i + k - 1][2]))
-            size = len(word)
-            if size < 5:
-                continue  # a compound part has at least three letters, and two more beside it
-            for length in self._suffix_lens.get(word[-3:], ()):
-                if size >= length + 2:
-                    for cat, lang in self.suffix.get(word[-length:], ()):
-                        out.append(Match(cat, lang, start, end))
-            for length in self._prefix_lens.get(word[:3], ()):
-                if size >= length + 2:
-                    for cat, lang in self.prefix.get(word[:length], ()):
-                        out.append(Match(cat, lang, start, end))
-        for cat, lang, symbol in self.symbols:
+            found = words.get(word)
+            if found is None:
+                found = words[word] = self._word(word)
+            for cat, lang in found:
+                out.append(Match(cat, lang, start, end))
+            lengths = phrases.get(word)
+            if lengths:
+                key, longest = word, min(max(lengths), n - i)
+                for j in range(i + 1, i + longest):
+                    if tokens[j][1] - tokens[j - 1][2] > 3:
+                        break  # a phrase's words sit next to each other
+                    key = f"{key} {tokens[j][0]}"
+                    if j - i + 1 in lengths:
+                        for cat, lang in exact.get(key, ()):
+                            out.append(Match(cat, lang, start, tokens[j][2]))
+        tail = len(out)
+        for cat, lang, symbol in self.symbols if not text.isascii() else ():
             at = text.find(symbol)
             if at >= 0 and not any(a <= at < b for a, b in skip):
                 out.append(Match(cat, lang, at, at + len(symbol)))
-        for cat, lang, pattern in self.patterns:
-            m = pattern.search(text)
-            if m and not any(a <= m.start() < b for a, b in skip):
+        first = self.anchored.match(text) if self.anchored is not None else None
+        for m in ([first] if first else []) + (list(self.patterns.finditer(text))
+                                               if self.patterns is not None else []):
+            if not any(a <= m.start() < b for a, b in skip):
+                cat, lang = self._pattern_of[int(m.lastgroup[1:])]  # type: ignore[index]
                 out.append(Match(cat, lang, m.start(), m.end()))
-        out.sort(key=lambda m: (m.start, -m.end))
+        if len(out) > tail or any(out[k].start == out[k + 1].start for k in range(tail - 1)):
+            out.sort(key=lambda m: (m.start, -m.end))
         return out
+
+    def _word(self, word: str) -> tuple[tuple[str, str], ...]:
+        """What one word is on its own: a whole entry, or a compound ending or starting with
+        one. Cached per word: calendars repeat their words."""
+        out = list(self.exact.get(word, ()))
+        size = len(word)
+        if size >= 5:  # a compound part has at least three letters, and two more beside it
+            for length in self._suffix_lens.get(word[-3:], ()):
+                if size >= length + 2:
+                    out += self.suffix.get(word[-length:], ())
+            for length in self._prefix_lens.get(word[:3], ()):
+                if size >= length + 2:
+                    out += self.prefix.get(word[:length], ())
+        return tuple(out)
 
 
 def _add(table: dict[str, list[tuple[str, str]]], key: str, cat: str, lang: str) -> None:
