@@ -9,23 +9,33 @@ from __future__ import annotations
 import argparse
 import json
 
-EXIT_OK, EXIT_SOURCE = 0, 1
+from ..errors import EXIT_FAILED, EXIT_OK
+from .common import add_now, command, console, examples, load_settings, parse_now
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("events", help="every event in the window and how it was read, with why")
-    p.add_argument("--now", metavar="ISO8601", help="pin the clock (e.g. 2026-11-24T07:00+01:00)")
+    p = command(
+        sub, "events", summary="every event in the window and how it was read, with why",
+        description="List each event in the window as read: leg day (heavy or not), run "
+                    "(easy, moderate or hard; race; long), both, or not a workout, with the "
+                    "words or fields that decided (title, categories, #tags, description) and "
+                    "the vocabulary they came from. Writes nothing. Exit 1 when a source "
+                    "can't be read.",
+        example=examples(("legday-sync events", "why is my workout (not) recognised?"),
+                         ("legday-sync events --json", "the same as one JSON object"),
+                         ("legday-sync events --now 2026-11-23T06:00+01:00",
+                          "the window around that time")))
+    add_now(p)
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    p.set_defaults(func=cmd_events)
+    p.set_defaults(func=run)
 
 
-def cmd_events(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from ..adapters.state import State
     from ..core.classify import read_all
     from ..errors import SourceError
     from ..service import build_sources
     from ..views.events import EventsReport, print_events, to_json
-    from .main import _console, load_settings, parse_now
 
     settings = load_settings(args)
     now = parse_now(args.now, settings.tz)
@@ -50,5 +60,5 @@ def cmd_events(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(to_json(report, settings.tz), ensure_ascii=False, indent=2))
     else:
-        print_events(report, _console(), settings.tz)
-    return EXIT_OK if report.ok else EXIT_SOURCE
+        print_events(report, console(args), settings.tz)
+    return EXIT_OK if report.ok else EXIT_FAILED
