@@ -271,3 +271,12 @@ def test_away_words_for_the_planner() -> None:
     assert C.away_word(event("Vacances", "2026-11-23 00:00")) == "Vacances"
     assert C.away_word(event("Trip", "2026-11-23 00:00", categories=("Travel",))) == "Trip"
     assert C.away_word(event("Leg day", "2026-11-23 18:00")) is None
+
+
+def test_a_warm_up_line_does_not_make_the_run_easy() -> None:
+    assert read("Morning run", "Warm-up: 10 min easy jog, leg swings.").workouts[0].intensity \
+        == "moderate"
+    assert read("Run", "WU 15' easy, 20 min at threshold, CD 10' easy").workouts[0].intensity \
+        == "hard"
+    assert read("Lauf", "Einlaufen locker\nDann 40 min locker").workouts[0].intensity == "easy"
+    assert read("Run", "Easy, conversational").workouts[0].intensity == "easy"

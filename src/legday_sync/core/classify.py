@@ -172,11 +172,22 @@ class Classifier:
             race = self._race(decided_by, evidence)
             long = self._long(fields, evidence)
             both = any("both" in f.hits for f in decided_by)
-            intensity = self._intensity(fields, race or both, long, evidence)
+            intensity = self._intensity((title, cats, self._main_set(desc)), race or both,
+                                        long, evidence)
             made.append(("run", intensity, race, long, long or self._key(fields)))
         ev = tuple(evidence)
         return Reading(tuple(Workout(event, k, i, r, lg, key, ev) for k, i, r, lg, key in made),
                        ev)
+
+    def _main_set(self, desc: _Field) -> _Field:
+        """The description without its warm-up and cool-down lines (or comma-separated
+        parts): "Warm-up: 10 min easy jog" says nothing about how hard the run is."""
+        if "warmup" not in desc.hits:
+            return desc
+        parts = re.split(r"(?<=[\n;,])", desc.text)
+        kept = [p for p in parts
+                if not any(m.category == "warmup" for m in self._matcher.find(fold(p)))]
+        return self._field("description", "".join(kept))
 
     def away_word(self, event: Event) -> str | None:
         """The vocabulary's away word in the event's title or categories ("Urlaub",

@@ -38,6 +38,7 @@ CATEGORIES: dict[str, str] = {
     "named_race": "a named mass run or race with no race word in its name",
     "not_race": "race words that name a training session (race pace)",
     "long": "a long run",
+    "warmup": "warm-up and cool-down: in a description, their easy words don't count",
     "other_sport": "another sport: hard or easy words alone don't make a run",
     "work": "work, errands, talk about training: not a workout",
     "social": "a meal or a party: hard or easy words alone don't make a run",
