@@ -4,8 +4,8 @@ The plain pipeline (``benchmarks.plain_pipeline``: full icalendar parse +
 x-wr-timezone + recurring-ical-events over the whole file) gives occurrences; this
 module turns them into ``model.Event``s the way the tool does (cancelled
 occurrences dropped, times in UTC, dates and floating times in the default zone),
-then runs ``classify_all`` + ``find_conflicts`` and applies the same window cuts
-as ``service._sync``. The results are sets of keys that compare across runs and
+then runs ``classify_all`` + ``without_duplicates`` + ``find_conflicts`` and applies the
+same window cuts as ``service._sync``. The results are sets of keys that compare across runs and
 processes:
 
 - workouts: ``(uid, start UTC ISO)``
@@ -94,7 +94,9 @@ def conflict_key(c: Conflict) -> ConflictKey:
 
 def judge(events: Sequence[Event], window: Window, profile: Profile,
           classifier: Classifier | None = None) -> Judged:
-    """Classify, count each workout once, rules, cut to ``window`` as ``core.judge`` does."""
+    """Classify + rules, cut to ``window`` exactly as ``service._sync`` does."""
+    # one workout found twice (the same calendar added twice, a series and its override)
+    # counts once in the tool (judge.without_duplicates): count it once here too
     workouts, _ = without_duplicates(classify_all(classifier or Classifier(), events))
     conflicts = find_conflicts(workouts, profile)
     return Judged(

@@ -113,7 +113,11 @@ def print_week(week: Week, console: Console) -> None:
     head = Text()
     head.append(f"{day_name(week.start)} – {day_name(week.days[-1].date)}", "bold")
     head.append(f" · goal {week.goal or 'balanced'} · {tzname} · now {when(week.now)} · ")
-    head.append(f"{n_conf} conflict(s)", "bold red" if n_conf else "green")
+    if week.recognised_nothing:
+        head.append("no workout recognised: nothing checked (see `legday-sync events`)",
+                    "bold yellow")
+    else:
+        head.append(f"{n_conf} conflict(s)", "bold red" if n_conf else "green")
     head.append(f", {len(week.suggestions)} suggestion(s)")
     console.print(head)
     console.print(Text(LEGEND, "dim"))
