@@ -48,6 +48,9 @@ FIXED = ("race", "marathon", "half marathon", "parkrun", "ultra", "relay")
 #: hard or easy words strong enough to make a run on their own
 STRONG_RUN = ("tempo", "interval", "intervals", "fartlek", "hill repeats", "long run",
               "shakeout", "speedwork", "threshold")
+#: a long run (an endurance key session) and a session tagged as key: protected by the planner
+LONG = ("long run", "long", "lsr")
+KEY = ("#key", "key session", "key workout")
 _DISTANCE = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?\s?(?:k|km|mi|mile|miles|m)|\d+\s?x\s?\d+\s?m?)"
                        r"(?![\w-])", re.I)
 
@@ -101,6 +104,8 @@ class Classifier:
             "work": _pattern(WORK),
             "strong": _pattern(STRONG_RUN),
             "fixed": _pattern(FIXED),
+            "long": _pattern(LONG),
+            "key": _pattern(KEY),
         }
 
     def _has(self, name: str, text: str) -> bool:
@@ -123,7 +128,9 @@ class Classifier:
                 intensity = "easy"
             else:
                 intensity = "moderate"
-            return Workout(event, "run", intensity, race=self._has("fixed", text))
+            long = self._has("long", text)
+            return Workout(event, "run", intensity, race=self._has("fixed", text), long=long,
+                           key=long or self._has("key", text))
         return None
 
     def _is_run(self, text: str) -> bool:

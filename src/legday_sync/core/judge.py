@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from .classify import Classifier, classify_all, without_duplicates
 from .model import Conflict, Event, Suggestion, Window, Workout
 from .rules import Profile, find_conflicts
-from .suggest import Schedule, suggest
+from .planner import Schedule, plan_week
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSetting
     conflicts = find_conflicts(workouts, settings.profile)
     decision.workouts = [w for w in workouts if w.end > window.start and w.start < window.end]
     decision.conflicts = [c for c in conflicts if window.start <= c.run.start < window.end]
-    suggestions, notes = suggest(decision.conflicts, workouts, [*events, *busy],
-                                 settings.profile, settings.schedule, now)
+    suggestions, notes = plan_week(decision.conflicts, workouts, [*events, *busy],
+                                   settings.profile, settings.schedule, now)
     decision.suggestions = suggestions
     decision.notes.extend(notes)
     return decision
