@@ -14,7 +14,7 @@ from legday_sync.config import parse_training_range
 from legday_sync.core.model import Event, Workout
 from legday_sync.core.plan import LedgerEntry, plan
 from legday_sync.core.rules import RUN_WITHIN_RECOVERY, Profile, find_conflicts
-from legday_sync.core.suggest import Schedule, suggest
+from legday_sync.core.planner import Schedule, plan_week
 from tests.helpers import BERLIN, at
 
 NOW = at("2026-03-23 06:00")  # a week that crosses the spring DST change
@@ -55,7 +55,7 @@ def run_core(workouts, busy, goal, hours):
     busy_events = [w.event for w in workouts] + [
         Event("other", f"b{i}", BASE + timedelta(minutes=15 * q),
               BASE + timedelta(minutes=15 * q + m), "busy") for i, (q, m) in enumerate(busy)]
-    suggestions, _ = suggest(conflicts, workouts, busy_events, profile, sched, NOW)
+    suggestions, _ = plan_week(conflicts, workouts, busy_events, profile, sched, NOW)
     return profile, conflicts, suggestions, busy_events
 
 

@@ -34,8 +34,11 @@ MIN_SHIFT = timedelta(hours=2)
 INSTEAD_MAX = timedelta(minutes=60)
 EASY_RUN_MAX = timedelta(minutes=30)
 KEY_INSTEAD_MAX = timedelta(minutes=90)
-#: search steps before the planner settles for the best plan found so far
-MAX_NODES = 200_000
+#: search steps per group before the planner settles for the best plan found so far: the
+#: quick pass, and the exact pass (only for groups of at most EXACT_MAX conflicts)
+QUICK_NODES = 1_000
+EXACT_NODES = 3_000
+EXACT_MAX = 12
 
 #: words that mark a day away (travel, holidays); DESIGN §2. ``[schedule] away`` extends them.
 AWAY_WORDS = (
@@ -392,9 +395,10 @@ class _Planner:
             first, last = _ceil(a), _floor(b)
             if first > last:
                 continue
-            near = min(max(target, first), last)
-            for t in {first, last, _floor(near) if _floor(near) >= first else first,
-                      _ceil(near) if _ceil(near) <= last else last}:
+            near = _ceil(min(max(target, first), last))
+            # the earliest start and the one nearest the usual time of day: the rest of the
+            # interval is only later and further off
+            for t in {first, near if near <= last else last}:
                 local = t.astimezone(tz)
                 tod = abs(local.hour * 60 + local.minute - orig_minutes)
                 shift = int(abs((t - w.start).total_seconds()) // 60)
@@ -443,31 +447,81 @@ class _Planner:
     # ---- the search ---------------------------------------------------------------------
 
     def run(self) -> tuple[list[Suggestion], list[str]]:
-        best = self._search()
-        return self._emit(best)
+        self.nodes = 0
+        plan: dict[int, Slot] = {}
+        for group in self._independent_groups():
+            # A quick pass where every move must also fit where the other sessions are now
+            # gives a good plan at once; the exact pass, where a session may take a place
+            # another move frees, then only has to beat it (within a budget of search steps).
+            best = self._search(group, strict=True, budget=QUICK_NODES)
+            if len(group) <= EXACT_MAX:
+                best = self._search(group, strict=False, budget=EXACT_NODES, incumbent=best)
+            plan.update(best[1])
+        return self._emit(plan)
 
-    def _search(self) -> dict[int, Slot]:
-        planned = self.planned
-        pairs = [(self.sessions[_key(c.run)], self.sessions[_key(c.leg_day)]) for c in planned]
-        n = len(planned)
-        pos: dict[int, _Pos] = {}
+    def _independent_groups(self) -> list[list[int]]:
+        """Conflicts in groups no move of one can reach the other's (solved apart, exactly)."""
+        reach = timedelta(hours=self.profile.max_window_hours) + 2 * DAY
+        self.reach: dict[int, tuple[datetime, datetime]] = {}
         for s in self.order:
-            pos[id(s)] = _Pos(s.w.start, s.w.end, s.day, False)
+            times = [s.w.start, s.w.end, *(x.start for x in s.candidates),
+                     *(x.end for x in s.candidates)]
+            self.reach[id(s)] = (min(times) - reach, max(times) + reach)
+        spans = []
+        for i, c in enumerate(self.planned):
+            (a, b), (x, y) = (self.reach[id(self.sessions[_key(w)])] for w in (c.run, c.leg_day))
+            spans.append((min(a, x), max(b, y), i))
+        spans.sort()
+        groups: list[list[int]] = []
+        end: datetime | None = None
+        for lo, hi, i in spans:
+            if end is None or lo >= end:
+                groups.append([])
+                end = hi
+            groups[-1].append(i)
+            end = max(end, hi)
+        # sessions shared by conflicts of one group stay in that group (spans overlap then)
+        return [sorted(g) for g in groups]
+
+    def _search(self, group: list[int], strict: bool, budget: int,
+                incumbent: tuple[int, dict[int, Slot]] | None = None
+                ) -> tuple[int, dict[int, Slot]]:
+        """Branch and bound over the conflicts of ``group``, in order; each is resolved by
+        moving its run or its leg day to one of their candidate slots, or left open."""
+        pairs = [(self.sessions[_key(self.planned[g].run)],
+                  self.sessions[_key(self.planned[g].leg_day)]) for g in group]
+        n = len(pairs)
+        sessions = list(dict.fromkeys(s for pair in pairs for s in pair))
+        pos = {id(s): _Pos(s.w.start, s.w.end, s.day, False) for s in sessions}
+        # the sessions a session's moves can reach at all (the only ones to check it against)
+        near: dict[int, list[Session]] = {
+            id(s): [t for t in sessions if t is not s and self.reach[id(t)][0] < self.reach[
+                id(s)][1] and self.reach[id(s)][0] < self.reach[id(t)][1]] for s in sessions}
         moved: dict[int, Slot] = {}
         stay: set[int] = set()
-        best_cost = [_W_OPEN * (n + 1)]
-        best_plan: list[dict[int, Slot]] = [{}]
+        best_cost = [incumbent[0] if incumbent else _W_OPEN * (n + 1)]
+        best_plan: list[dict[int, Slot]] = [incumbent[1] if incumbent else {}]
         nodes = [0]
-        sessions = self.order
+        #: the last conflict that may still move a session: after it, it stays put
+        last: dict[int, int] = {}
+        share: dict[int, int] = {}
+        for j, pair in enumerate(pairs):
+            for s in pair:
+                last[id(s)] = j
+                share[id(s)] = share.get(id(s), 0) + 1
+        # the cheapest way each conflict can be resolved, for the lower bound: one side
+        # moving where the other one is now, or both moving
+        cheapest = [min(_W_OPEN,
+                        self._solo(r, leg) // share[id(r)], self._solo(leg, r) // share[id(leg)],
+                        r.best // share[id(r)] + leg.best // share[id(leg)])
+                    for r, leg in pairs]
 
-        def fits(s: Session, slot: Slot) -> bool:
+        def fits(s: Session, slot: Slot, i: int) -> bool:
             p = _Pos(slot.start, slot.end, slot.day, True)
-            for t in sessions:
-                if t is s:
-                    continue
+            for t in near[id(s)]:
                 tid = id(t)
-                if tid not in moved and tid not in stay:
-                    continue  # undecided: checked where it is decided (or at the leaf)
+                if not strict and tid not in moved and tid not in stay and last[tid] > i:
+                    continue  # may still move: checked where it is decided (or at the leaf)
                 if not self._compatible(s, p, t, pos[tid]):
                     return False
             return True
@@ -477,51 +531,38 @@ class _Planner:
                 tid = id(t)
                 if tid in moved or tid in stay:
                     continue
-                for m in sessions:
+                for m in near[tid]:
                     if id(m) in moved and not self._compatible(t, pos[tid], m, pos[id(m)]):
                         return False
             return True
 
         def stays_ok(s: Session) -> bool:
             return all(self._compatible(s, pos[id(s)], m, pos[id(m)])
-                       for m in sessions if id(m) in moved)
-
-        def resolved(i: int) -> bool:
-            r, leg = pairs[i]
-            return id(r) in moved or id(leg) in moved
+                       for m in near[id(s)] if id(m) in moved)
 
         def bound(i: int, exclude: tuple[Session, ...]) -> int:
             """A lower bound on the cost of conflicts i.. not touching ``exclude``."""
-            share: dict[int, int] = {}
-            rest = []
-            for j in range(i, n):
-                if resolved(j):
-                    continue
-                r, leg = pairs[j]
-                if r in exclude or leg in exclude:
-                    continue
-                rest.append(j)
-                for s in (r, leg):
-                    share[id(s)] = share.get(id(s), 0) + 1
             total = 0
-            for j in rest:
-                low = _W_OPEN
-                for s in pairs[j]:
-                    if s.movable and s.candidates and id(s) not in stay:
-                        low = min(low, s.best // share[id(s)])
-                total += low
+            for j in range(i, n):
+                r, leg = pairs[j]
+                if id(r) in moved or id(leg) in moved or r in exclude or leg in exclude:
+                    continue
+                if (id(r) in stay or not r.movable) and (id(leg) in stay or not leg.movable):
+                    total += _W_OPEN
+                else:
+                    total += cheapest[j]
             return total
 
         def dfs(i: int, cost: int) -> None:
             nodes[0] += 1
-            while i < n and resolved(i):
+            while i < n and (id(pairs[i][0]) in moved or id(pairs[i][1]) in moved):
                 i += 1
             if i == n:
                 if cost < best_cost[0] and undecided_ok():
                     best_cost[0] = cost
                     best_plan[0] = dict(moved)
                 return
-            if nodes[0] > MAX_NODES:
+            if nodes[0] > budget:
                 return
             r, leg = pairs[i]
             rest = bound(i + 1, (r, leg))
@@ -531,9 +572,9 @@ class _Planner:
                     options.extend((slot.cost, k, s, slot) for slot in s.candidates)
             options.sort(key=lambda o: (o[0], o[1], o[3].start))
             for c, _, s, slot in options:
-                if cost + c + rest >= best_cost[0]:
+                if cost + c + rest >= best_cost[0] or nodes[0] > budget:
                     break
-                if not fits(s, slot):
+                if not fits(s, slot, i):
                     continue
                 sid = id(s)
                 moved[sid] = slot
@@ -542,7 +583,7 @@ class _Planner:
                 del moved[sid]
                 pos[sid] = _Pos(s.w.start, s.w.end, s.day, False)
             # leave this conflict without a move: both sessions stay where they are
-            if cost + _W_OPEN + rest >= best_cost[0]:
+            if cost + _W_OPEN + rest >= best_cost[0] or nodes[0] > budget:
                 return
             added = [s for s in (r, leg) if id(s) not in stay]
             if not all(stays_ok(s) for s in added):
@@ -552,8 +593,18 @@ class _Planner:
             stay.difference_update(id(s) for s in added)
 
         dfs(0, 0)
-        self.nodes = nodes[0]
-        return best_plan[0]
+        self.nodes += nodes[0]
+        return best_cost[0], best_plan[0]
+
+    def _solo(self, s: Session, other: Session) -> int:
+        """The cheapest slot of ``s`` that keeps every constraint with ``other`` where it is."""
+        if not s.movable:
+            return _W_OPEN
+        here = _Pos(other.w.start, other.w.end, other.day, False)
+        for slot in s.candidates:
+            if self._compatible(s, _Pos(slot.start, slot.end, slot.day, True), other, here):
+                return slot.cost
+        return _W_OPEN
 
     # ---- suggestions and notes ----------------------------------------------------------
 

@@ -168,10 +168,7 @@ def explain(leg: Workout, run: Workout, gap: float, window: float, profile: Prof
                 f"“{leg.event.title}” (date-only workouts are judged in days); with goal "
                 f"“{profile.goal}” a {run.intensity} run needs {window:g} h, i.e. "
                 f"{-(-window // 24):g} day(s). Guidance: {GUIDANCE[profile.goal]}.")
-    if gap >= window - profile.tolerance_hours:
-        return (f"{run.intensity.capitalize()} run “{run.event.title}” starts {gap:.1f} h after "
-                f"the leg day “{leg.event.title}” ends, within {profile.tolerance_hours:g} h of "
-                f"the {window:g} h window: close enough that it is not rescheduled.")
+
     heavy = " heavy" if leg.intensity == "heavy" else ""
     extra = (f" (+{profile.heavy_extra_hours:g} h after a heavy leg day: recovery from vigorous "
              f"strength work takes 72–96 h)" if leg.intensity == "heavy" and
@@ -180,7 +177,10 @@ def explain(leg: Workout, run: Workout, gap: float, window: float, profile: Prof
     return (f"{run.intensity.capitalize()} run “{run.event.title}” starts {gap:.1f} h after the"
             f"{heavy} leg day “{leg.event.title}” ends; with goal “{profile.goal}” a "
             f"{run.intensity} run needs {window:g} h{extra}. Guidance: {GUIDANCE[profile.goal]}. "
-            f"Evidence: {cite}.")
+            f"Evidence: {cite}." + (
+                f" It is within {profile.tolerance_hours:g} h of the window's end: close enough "
+                f"that it is reported, not rescheduled."
+                if gap >= window - profile.tolerance_hours else ""))
 
 
 def find_conflicts(workouts: Iterable[Workout], profile: Profile) -> list[Conflict]:
