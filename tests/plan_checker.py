@@ -441,8 +441,10 @@ def _check_moves(final: dict[Key, _Placed], original: dict[Key, _Placed],
         if not p.all_day:
             for bs, be, title in busy:
                 if bs < p.end and p.start < be:
+                    until = (f"{be.astimezone(tz):%H:%M}" if _date(be, tz) == _date(bs, tz)
+                             else _fmt(be, tz))
                     flag(Violation(1, f"{what}: overlaps the busy event “{title}” "
-                                      f"({_fmt(bs, tz)}–{be.astimezone(tz):%H:%M})"))
+                                      f"({_fmt(bs, tz)}–{until})"))
         touched = {d} if p.all_day else _days_touched(p.start, p.end, tz)
         for day in sorted(touched & away.keys()):
             flag(Violation(1, f"{what}: {day:%a %d %b} is a day away (“{away[day]}”)"))
