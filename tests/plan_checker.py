@@ -185,7 +185,7 @@ def _fmt(t: datetime, tz: ZoneInfo, all_day: bool = False) -> str:
     return local.strftime("%a %d %b") if all_day else local.strftime("%a %d %b %H:%M")
 
 
-def _target(s: object) -> Workout | None:
+def target_of(s: object) -> Workout | None:
     """The session a suggestion acts on: the leg day for leg-day kinds, else the run."""
     kind = getattr(s, "kind", "")
     if kind in ("move-leg-day", "lighten") or getattr(s, "target", "run") == "leg_day":
@@ -225,7 +225,7 @@ def check_plan(*, workouts: Sequence[Workout], events: Sequence[Event],
     lightened: set[Key] = set()
     for s in suggestions:
         kind = getattr(s, "kind", "")
-        w = _target(s)
+        w = target_of(s)
         if w is None or key_of(w) not in by_key:
             flag(Violation("plan", f"{kind} suggestion “{getattr(s, 'title', '?')}” acts on no "
                                    f"workout of the calendar"))
@@ -294,7 +294,7 @@ def check_plan(*, workouts: Sequence[Workout], events: Sequence[Event],
                                         f"recovery window, yet gets an instead"))
     leg_conflicted = {lk for cs in actionable.values() for lk, _, _ in cs}
     for s in suggestions:
-        w = _target(s)
+        w = target_of(s)
         if getattr(s, "kind", "") != "lighten" or w is None or key_of(w) not in by_key:
             continue
         if key_of(w) not in leg_conflicted:
@@ -421,6 +421,9 @@ def _check_moves(final: dict[Key, _Placed], original: dict[Key, _Placed],
                 flag(Violation(7, f"{what}: shifted by {abs(p.start - o.start)}, under 2 h"))
         if p.end <= p.start:
             flag(Violation("plan", f"{what}: ends before it starts"))
+        elif not (o.all_day or p.all_day) and p.end - p.start != o.end - o.start:
+            flag(Violation("plan", f"{what}: lasts {p.end - p.start}, the session "
+                                   f"{o.end - o.start}"))
         # 1: training hours, horizon, busy time, days away; never into the past
         ranges, named = _ranges_for(training_hours, d)
         if p.all_day:
@@ -507,8 +510,9 @@ def _check_moves(final: dict[Key, _Placed], original: dict[Key, _Placed],
             now_apart = abs((day_of(p) - day_of(q)).days)
             was_apart = abs((day_of(original[k]) - day_of(original[qk])).days)
             if now_apart <= 1 and now_apart < was_apart:
-                rel = "the day of" if now_apart == 0 else "next to"
-                flag(Violation(5, f"the moved hard run “{p.title}” ({_fmt(p.start, tz)}) is on "
+                rel = ("on the day of" if now_apart == 0 else
+                       "the day before" if day_of(p) < day_of(q) else "the day after")
+                flag(Violation(5, f"the moved hard run “{p.title}” ({_fmt(p.start, tz)}) is "
                                   f"{rel} “{q.title}” ({_fmt(q.start, tz, q.all_day)})"))
 
     # 6: one run a day, unless the user's own plan had a double that day

@@ -420,6 +420,10 @@ def test_nothing_is_suggested_for_the_past() -> None:
     assert names(out) == {"past"}
 
 
+def test_a_move_keeps_the_sessions_length() -> None:
+    assert names(check(WEEK, [moved(TUE_TEMPO, "2026-11-26 18:00", 30)])) == {"plan"}
+
+
 def test_a_session_moved_twice_is_a_malformed_plan() -> None:
     out = check(WEEK, [moved(TUE_TEMPO, "2026-11-26 18:00"), moved(TUE_TEMPO, "2026-11-27 18:00")])
     assert names(out) == {"plan"}
