@@ -9,6 +9,22 @@ tests (Hypothesis weeks) and the coach-labelled weeks run it on every plan they 
 the design allows. Constraints 1–7 are numbered as in DESIGN §2; the other checks have
 names: ``recovery`` (a required resolution is missing), ``race``, ``instead``,
 ``date-only``, ``tolerance``, ``past``, ``plan`` (a malformed plan).
+
+Where DESIGN leaves room, the checker reads it so (the planner must agree):
+- a pair with a date-only side is judged in days (dates of the starts, in the profile's zone);
+- the horizon bounds the shift either way: a session moves at most ``horizon_days`` from its
+  own original time, and never to before ``now``;
+- constraint 5's "unless the user's own plan already had that adjacency": a move may not bring
+  a hard run closer than two days to another hard or long run than the two were originally
+  (a back-to-back pair may stay back to back, but not become one day);
+- constraint 6 counts runs per local day; a day may hold as many as the user's own plan had;
+- a move keeps the session's length; a date-only move is whole days from local midnight;
+- a day away is any local day an opaque all-day or > 24 h event touches, or any event whose
+  title holds an away word — but never a workout's own event (plans export workouts as
+  all-day events);
+- training hours bind timed moves; a date-only move only avoids a weekday given no hours;
+- a conflict counts as resolved when its run moves or gets an ``instead``, or its leg day
+  moves or is lightened; one the plan leaves must have its run's title in a note.
 """
 
 from __future__ import annotations
