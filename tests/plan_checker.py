@@ -128,6 +128,19 @@ def _conflict(leg: _Placed, run: _Placed, profile: object) -> tuple[float, float
     return gap, window
 
 
+def conflict_pairs(workouts: Iterable[Workout], profile: object
+                   ) -> list[tuple[Workout, Workout, float, float]]:
+    """(leg day, run, gap, window) for every pair of the calendar as it stands, by brute force."""
+    placed = [_Placed(w, w.start, w.end, w.event.all_day, False) for w in workouts]
+    out = []
+    for r in (p for p in placed if p.kind == "run"):
+        for leg in (p for p in placed if p.kind == "leg_day"):
+            c = _conflict(leg, r, profile)
+            if c is not None:
+                out.append((leg.workout, r.workout, *c))
+    return out
+
+
 # -- days away ---------------------------------------------------------------------------
 
 def _fold(text: str) -> str:
@@ -273,21 +286,13 @@ def check_plan(*, workouts: Sequence[Workout], events: Sequence[Event],
                            bool(getattr(s, "all_day", False)), True)
 
     # -- original conflicts: what needs resolving ----------------------------------------
-    legs0 = [p for p in original.values() if p.kind == "leg_day"]
-    runs0 = [p for p in original.values() if p.kind == "run"]
     actionable: dict[Key, list[tuple[Key, float, float]]] = {}  # run -> (leg, gap, window)
     tolerated: set[Key] = set()
-    for r in runs0:
-        for leg in legs0:
-            c = _conflict(leg, r, profile)
-            if c is None:
-                continue
-            gap, window = c
-            if window - gap <= tolerance:
-                tolerated.add(key_of(r.workout))
-            else:
-                actionable.setdefault(key_of(r.workout), []).append(
-                    (key_of(leg.workout), gap, window))
+    for leg, r, gap, window in conflict_pairs(by_key.values(), profile):
+        if window - gap <= tolerance:
+            tolerated.add(key_of(r))
+        else:
+            actionable.setdefault(key_of(r), []).append((key_of(leg), gap, window))
 
     # -- races, insteads, tolerance -------------------------------------------------------
     for k, s in moves.items():

@@ -7,12 +7,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from legday_sync.config import parse_training_range
 from legday_sync.core.model import Event, Suggestion, TrainingRange, Workout
-from legday_sync.core.rules import Profile
+from legday_sync.core.rules import RUN_WITHIN_RECOVERY, Profile, find_conflicts
 from tests.helpers import BERLIN, at, event
-from tests.plan_checker import Violation, check_plan, days_away, window_hours
+from tests.plan_checker import (
+    Violation,
+    check_plan,
+    conflict_pairs,
+    days_away,
+    key_of,
+    window_hours,
+)
 
 NOW = at("2026-11-21 08:00")  # Saturday; the week under test is Mon 23 – Sun 29 Nov 2026
 HOURS = {"default": (parse_training_range("06:00-09:00"), parse_training_range("17:00-22:00"))}
@@ -427,3 +436,33 @@ def test_a_move_keeps_the_sessions_length() -> None:
 def test_a_session_moved_twice_is_a_malformed_plan() -> None:
     out = check(WEEK, [moved(TUE_TEMPO, "2026-11-26 18:00"), moved(TUE_TEMPO, "2026-11-27 18:00")])
     assert names(out) == {"plan"}
+
+
+timed_workouts = st.lists(st.tuples(
+    st.sampled_from(["leg_day", "run"]),
+    st.integers(0, 4 * 24 * 10),           # quarter hours from the Saturday before the DST change
+    st.sampled_from([30, 45, 75, 150]),
+    st.sampled_from(["easy", "moderate", "hard", "normal", "heavy"]),
+), min_size=2, max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(timed_workouts, st.sampled_from(["strength", "balanced", "running"]))
+def test_the_checkers_windows_agree_with_the_rules(items, goal: str) -> None:
+    """Two implementations of DESIGN §1 written apart: the same pairs, gaps and windows."""
+    base = at("2026-10-24 00:00")  # the week of the autumn DST change
+    workouts = []
+    for i, (kind, q, minutes, intensity) in enumerate(items):
+        if kind == "leg_day":
+            intensity = "heavy" if intensity == "heavy" else "normal"
+        elif intensity in ("normal", "heavy"):
+            intensity = "moderate"
+        s = base + timedelta(minutes=15 * q)
+        e = Event("cal", f"w{i}", s, s + timedelta(minutes=minutes), f"{kind} {i}")
+        workouts.append(Workout(e, kind, intensity))  # type: ignore[arg-type]
+    profile = Profile(goal=goal, tz=BERLIN)
+    mine = {(key_of(lg), key_of(r)): (round(g, 2), wnd)
+            for lg, r, g, wnd in conflict_pairs(workouts, profile)}
+    theirs = {(key_of(c.leg_day), key_of(c.run)): (c.gap_hours, c.window_hours)
+              for c in find_conflicts(workouts, profile) if c.rule == RUN_WITHIN_RECOVERY}
+    assert mine == theirs
