@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .core.classify import Classifier
 from .core.judge import JudgeSettings
 from .core.model import TrainingRange
-from .core.rules import Profile
 from .core.planner import Schedule
+from .core.rules import Profile
 from .errors import ConfigError, ConfigProblem
 from .redact import redact_url
 

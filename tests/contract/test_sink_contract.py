@@ -12,9 +12,9 @@ from legday_sync.adapters.ics.sink import IcsFileSink
 from legday_sync.adapters.memory import FakeSink
 from legday_sync.config import parse_training_range
 from legday_sync.core.model import Action, Suggestion
+from legday_sync.core.planner import Schedule, plan_week
 from legday_sync.core.ports import Sink
 from legday_sync.core.rules import Profile, find_conflicts
-from legday_sync.core.planner import Schedule, plan_week
 from tests.google_support import contract_google_sink
 from tests.helpers import BERLIN, at, leg, run
 

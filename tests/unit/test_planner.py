@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from legday_sync.config import parse_training_range
 from legday_sync.core.model import Workout
-from legday_sync.core.rules import Profile, find_conflicts
 from legday_sync.core.planner import Busy, Schedule, plan_week
+from legday_sync.core.rules import Profile, find_conflicts
 from tests.helpers import BERLIN, at, event, leg, run
 
 NOW = at("2026-11-23 06:00")

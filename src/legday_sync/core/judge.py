@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from .classify import Classifier, classify_all, without_duplicates
 from .model import Conflict, Event, Suggestion, Window, Workout
-from .rules import Profile, find_conflicts
 from .planner import Schedule, plan_week
+from .rules import Profile, find_conflicts
 
 
 @dataclass(frozen=True)

@@ -305,7 +305,7 @@ class _Planner:
                 hours_needed = window
                 for d in _days(fday - timedelta(days=8), fday + timedelta(days=8)):
                     gap = ((fday - d).days if not s.is_run else (d - fday).days)
-                    if 0 <= gap and gap * 24 < hours_needed:
+                    if gap >= 0 and gap * 24 < hours_needed:
                         day_rule.setdefault(d, label)
                 continue
             win = timedelta(hours=window)
@@ -322,6 +322,9 @@ class _Planner:
                 s.blocked[day] = why
                 continue
             if s.date_only:
+                if not self.schedule.hours_on(day.weekday()):
+                    s.blocked[day] = "no training hours"
+                    continue
                 start = _day_start(day, tz)
                 if not earliest <= start <= latest:
                     continue
@@ -553,10 +556,19 @@ class _Planner:
                     total += cheapest[j]
             return total
 
+        def keep(i: int, cost: int, sides: tuple[Session, ...]) -> None:
+            """Recurse with ``sides`` staying where they are from here on (those no later
+            conflict can move any more), if that fits the moves made so far."""
+            added = [s for s in sides if id(s) not in moved and id(s) not in stay
+                     and last[id(s)] <= i]
+            if not all(stays_ok(s) for s in added):
+                return
+            stay.update(id(s) for s in added)
+            dfs(i + 1, cost)
+            stay.difference_update(id(s) for s in added)
+
         def dfs(i: int, cost: int) -> None:
             nodes[0] += 1
-            while i < n and (id(pairs[i][0]) in moved or id(pairs[i][1]) in moved):
-                i += 1
             if i == n:
                 if cost < best_cost[0] and undecided_ok():
                     best_cost[0] = cost
@@ -566,6 +578,9 @@ class _Planner:
                 return
             r, leg = pairs[i]
             rest = bound(i + 1, (r, leg))
+            done = id(r) in moved or id(leg) in moved
+            if done:  # resolved by an earlier move: the other side stays, if it can
+                keep(i, cost, (r, leg))
             options: list[tuple[int, int, Session, Slot]] = []
             for k, s in enumerate((r, leg)):
                 if s.movable and id(s) not in stay and id(s) not in moved:
@@ -583,7 +598,7 @@ class _Planner:
                 del moved[sid]
                 pos[sid] = _Pos(s.w.start, s.w.end, s.day, False)
             # leave this conflict without a move: both sessions stay where they are
-            if cost + _W_OPEN + rest >= best_cost[0] or nodes[0] > budget:
+            if done or cost + _W_OPEN + rest >= best_cost[0] or nodes[0] > budget:
                 return
             added = [s for s in (r, leg) if id(s) not in stay]
             if not all(stays_ok(s) for s in added):
@@ -791,8 +806,8 @@ def _move_leg(binding: Conflict, group: list[Conflict], slot: Slot, profile: Pro
     leg, tz = binding.leg_day, profile.tz
     freed = ", ".join(dict.fromkeys(f"“{c.run.event.title}” ({_when(c.run, tz)})"
                                     for c in group))
-    protect = any(c.run.race for c in group) and "the race keeps its date" or \
-        any(c.run.key or c.run.long for c in group) and "the key session keeps its day" or \
+    protect = (any(c.run.race for c in group) and "the race keeps its date") or \
+        (any(c.run.key or c.run.long for c in group) and "the key session keeps its day") or \
         "the run keeps its slot"
     return Suggestion(
         id=suggestion_id(binding, "move-leg-day"), conflict_id=binding.id, kind="move-leg-day",

@@ -146,7 +146,9 @@ class LegDayIndex:
             return []  # the goal allows this run right after any leg day
         out = []
         # a date-only leg day counts from its local midnight, so look a day further back
-        for leg in self.near(run.start, profile._max_window + _DAY):
+        # a date-only run is judged against its whole day
+        after = run.end - run.start if run.event.all_day else timedelta(0)
+        for leg in self.near(run.start, profile._max_window + _DAY, after):
             found = run_within_recovery(leg, run, profile)
             if found is not None:
                 out.append((leg, *found))
