@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, time, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,6 +93,7 @@ def checked(events, s: JudgeSettings):
     return d, violations
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(calendars, busy_items, goals, schedules)
 def test_every_plan_passes_the_independent_checker(items, busy, goal, hours) -> None:
@@ -163,6 +165,7 @@ small_calendars = st.lists(st.tuples(st.sampled_from(range(len(TITLES))), st.int
                            min_size=2, max_size=4)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_calendars, st.lists(st.tuples(st.integers(0, 27), st.sampled_from([17 * 4, 7 * 4]),
                                            st.sampled_from([60, 120]), st.just("Dinner")),
@@ -211,7 +214,7 @@ def test_the_same_calendar_gives_the_same_plan_and_ids_in_any_order(items, busy,
                                                                      rnd) -> None:
     # (an exact copy of a workout counts once, the first in the sources' order, so copies
     # are left out here: their order is the sources', not a shuffle's)
-    events = build(list(dict.fromkeys(items)), busy)
+    events = build(list(dict.fromkeys((t, d, 0 if a else q, a) for t, d, q, a in items)), busy)
     s = settings_for(goal, ("06:00-09:00", "17:00-20:00"))
     d1 = judge(events, [], s, NOW)
     shuffled = list(events)
