@@ -60,7 +60,8 @@ def to_json(report: Report, tz: tzinfo) -> dict[str, Any]:
         "dry_run": report.dry_run,
         "now": iso(report.now, tz),
         "window": {"start": iso(report.window.start, tz), "end": iso(report.window.end, tz)},
-        "workouts": [{**_event(w, tz), "kind": w.kind, "intensity": w.intensity}
+        "workouts": [{**_event(w, tz), "kind": w.kind, "intensity": w.intensity,
+                      "race": w.race, "long": w.long, "all_day": w.event.all_day}
                      for w in report.workouts],
         "conflicts": [{
             "id": c.id, "rule": c.rule, "severity": c.severity, "gap_hours": c.gap_hours,
@@ -69,7 +70,8 @@ def to_json(report: Report, tz: tzinfo) -> dict[str, Any]:
         "suggestions": [{
             "id": s.id, "conflict_id": s.conflict_id, "kind": s.kind, "activity": s.activity,
             "start": iso(s.start, tz), "end": iso(s.end, tz), "title": s.title,
-            "description": s.description} for s in report.suggestions],
+            "description": s.description, "target": s.target, "all_day": s.all_day}
+            for s in report.suggestions],
         "actions": [{"op": a.op, "target": a.target, "suggestion_id": a.suggestion_id}
                     for a in report.actions],
         "errors": [{"source": e.source, "message": e.message} for e in report.errors],
@@ -115,7 +117,9 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         for col in ("when", "suggestion", "kind"):
             t.add_column(col)
         for s in report.suggestions:
-            t.add_row(f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}", esc(s.title), s.kind)
+            when = (f"{s.start.astimezone(tz):%a %d %b} (all day)" if s.all_day
+                    else f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}")
+            t.add_row(when, esc(s.title), s.kind)
         console.print(t)
     titles = {s.id: s.title for s in report.suggestions}
     if report.actions:

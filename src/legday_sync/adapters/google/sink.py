@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from ...core.model import MARKER, Action, Suggestion, digest
 from ...core.ports import Held
@@ -174,7 +175,7 @@ class GoogleSink:
             raise SinkError(self.name, e.message, e.fix) from None
         out: dict[str, Held] = {}
         for item in items:
-            held = to_held(item)
+            held = to_held(item, self.tz_name)
             # a tombstone can't tell the user's deletion from the tool's own: the ledger
             # does (what it recorded and the calendar lacks was deleted by the user)
             if held is not None and not held.deleted:
@@ -215,7 +216,7 @@ class GoogleSink:
                                                  sendUpdates="none")))
                 continue
             assert a.suggestion is not None, "create and update carry their suggestion"
-            body = event_body(a.suggestion)
+            body = event_body(a.suggestion, self.tz_name)
             if a.op == "create":
                 parts.append((key, events.insert(calendarId=cal, body=body,
                                                   sendUpdates="none")))
@@ -254,17 +255,17 @@ class GoogleSink:
         if existing.get("status") != "cancelled" and private.get(MARKER) not in (None, s.id):
             raise SinkError(self.name, f"event {s.id} in the suggestions calendar is not one "
                                        "legday-sync wrote; leaving it alone")
-        held = to_held(existing)
+        held = to_held(existing, self.tz_name)
         if existing.get("status") != "cancelled" and held is not None \
                 and held.fingerprint == s.fingerprint:
             return
-        body = _patch_body(event_body(s))
+        body = _patch_body(event_body(s, self.tz_name))
         body["status"] = "confirmed"
         self.client.call(events.patch(calendarId=cal, eventId=s.id, body=body,
                                       sendUpdates="none"), f"writing “{s.title}”")
 
 
-def event_body(s: Suggestion) -> dict[str, Any]:
+def event_body(s: Suggestion, tz_name: str = "UTC") -> dict[str, Any]:
     description = s.description
     url = s.run.event.url
     if url.startswith(("https://", "http://")):
@@ -273,8 +274,7 @@ def event_body(s: Suggestion) -> dict[str, Any]:
         "id": s.id,
         "summary": s.title,
         "description": description,
-        "start": {"dateTime": _rfc3339(s.start)},
-        "end": {"dateTime": _rfc3339(s.end)},
+        **_span(s, tz_name),
         "transparency": "transparent",
         "reminders": {"useDefault": False, "overrides": []},
         "extendedProperties": {"private": {
@@ -287,7 +287,23 @@ def _patch_body(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "id"}
 
 
-def to_held(item: dict) -> Held | None:
+def _span(s: Suggestion, tz_name: str) -> dict[str, Any]:
+    """Start and end: dates for a date-only suggestion (a day, not 24 hours), else times."""
+    if s.all_day:
+        tz = ZoneInfo(tz_name or "UTC")
+        return {"start": {"date": s.start.astimezone(tz).date().isoformat()},
+                "end": {"date": s.end.astimezone(tz).date().isoformat()}}
+    return {"start": {"dateTime": _rfc3339(s.start)}, "end": {"dateTime": _rfc3339(s.end)}}
+
+
+def _when(value: dict[str, str], tz_name: str) -> datetime:
+    if "dateTime" in value:
+        return _utc(value["dateTime"])
+    day = date.fromisoformat(value["date"])  # a date-only suggestion: local midnight
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz_name or "UTC")).astimezone(UTC)
+
+
+def to_held(item: dict, tz_name: str = "UTC") -> Held | None:
     """An event of the suggestions calendar as the sink holds it (None: not ours)."""
     private = (item.get("extendedProperties") or {}).get("private") or {}
     sid = private.get(MARKER)
@@ -297,8 +313,8 @@ def to_held(item: dict) -> Held | None:
     if not sid:
         return None
     try:
-        start = _utc(item["start"]["dateTime"])
-        end = _utc(item["end"]["dateTime"])
+        start = _when(item["start"], tz_name)
+        end = _when(item["end"], tz_name)
     except (KeyError, ValueError):
         return Held(str(sid), "edited", start=_run_start(private))  # made all-day by hand
     description = item.get("description", "")
