@@ -35,10 +35,13 @@ INSTEAD_MAX = timedelta(minutes=60)
 EASY_RUN_MAX = timedelta(minutes=30)
 KEY_INSTEAD_MAX = timedelta(minutes=90)
 #: search steps per group before the planner settles for the best plan found so far: the
-#: quick pass, and the exact pass (only for groups of at most EXACT_MAX conflicts)
-QUICK_NODES = 1_000
-EXACT_NODES = 3_000
-EXACT_MAX = 12
+#: quick pass, then the exact pass — a full budget for small groups (where it finishes and
+#: is provably optimal), a short one for big groups (where it rarely beats the quick pass
+#: and would cost a week's planning far more than 20 ms); see BENCHMARKS.md
+QUICK_NODES = 400
+EXACT_NODES = 5_000
+EXACT_NODES_BIG = 150
+EXACT_MAX = 6
 
 #: words that mark a day away (travel, holidays); DESIGN §2. ``[schedule] away`` extends them.
 AWAY_WORDS = (
@@ -147,14 +150,17 @@ class Session:
     candidates: list[Slot] = field(default_factory=list)
     #: why each day of the horizon offers no slot, for the note when nothing fits
     blocked: dict[date, str] = field(default_factory=dict)
+    # plain fields, read in the search's innermost loop
+    is_run: bool = field(init=False)
+    date_only: bool = field(init=False)
+    hard: bool = field(init=False)
+    hard_or_long: bool = field(init=False)
 
-    @property
-    def is_run(self) -> bool:
-        return self.w.kind == "run"
-
-    @property
-    def date_only(self) -> bool:
-        return self.w.event.all_day
+    def __post_init__(self) -> None:
+        self.is_run = self.w.kind == "run"
+        self.date_only = self.w.event.all_day
+        self.hard = self.is_run and self.w.intensity == "hard"
+        self.hard_or_long = self.hard or self.w.long
 
     @property
     def best(self) -> int:
@@ -193,6 +199,8 @@ class _Planner:
         self.planned, self.profile, self.schedule, self.now = planned, profile, schedule, now
         self.tz = profile.tz
         self.horizon = timedelta(days=schedule.horizon_days)
+        #: sessions more local days apart than this can't interact (windows, neighbour days)
+        self._far_days = int(profile.max_window_hours // 24) + 2
         self.sessions: dict[tuple[str, tuple[str, str, str]], Session] = {}
         for i, c in enumerate(planned):
             for w in (c.run, c.leg_day):
@@ -422,24 +430,24 @@ class _Planner:
 
     def _compatible(self, a: Session, pa: _Pos, b: Session, pb: _Pos) -> bool:
         """Whether two sessions at these positions (at least one moved) keep DESIGN §2."""
-        if a.w.event is b.w.event:
-            return True
+        days = (pa.day - pb.day).days
+        if days > self._far_days or -days > self._far_days or a.w.event is b.w.event:
+            return True  # too far apart for any window, neighbour day or overlap
         date_only = a.date_only or b.date_only
         if not date_only and pa.start < pb.end and pb.start < pa.end:
             return False
         if a.is_run and b.is_run:
             if pa.day == pb.day:
                 return False
-            if abs((pa.day - pb.day).days) <= 1 and abs((a.day - b.day).days) > 1:
-                a_hard, b_hard = a.w.intensity == "hard", b.w.intensity == "hard"
-                if (pa.moved and a_hard and (b_hard or b.w.long)) or \
-                        (pb.moved and b_hard and (a_hard or a.w.long)):
+            if -1 <= days <= 1 and abs((a.day - b.day).days) > 1:
+                if (pa.moved and a.hard and b.hard_or_long) or \
+                        (pb.moved and b.hard and a.hard_or_long):
                     return False
             return True
         if not a.is_run and not b.is_run:
             return pa.day != pb.day
         (leg, pl), (run, pr) = ((a, pa), (b, pb)) if b.is_run else ((b, pb), (a, pa))
-        if pl.day == pr.day and (pr.moved or (pl.moved and run.w.intensity == "hard")):
+        if days == 0 and (pr.moved or (pl.moved and run.hard)):
             return False
         window = self.profile.window_hours(leg.w, run.w)
         if window is None:
@@ -457,8 +465,8 @@ class _Planner:
             # gives a good plan at once; the exact pass, where a session may take a place
             # another move frees, then only has to beat it (within a budget of search steps).
             best = self._search(group, strict=True, budget=QUICK_NODES)
-            if len(group) <= EXACT_MAX:
-                best = self._search(group, strict=False, budget=EXACT_NODES, incumbent=best)
+            budget = EXACT_NODES if len(group) <= EXACT_MAX else EXACT_NODES_BIG
+            best = self._search(group, strict=False, budget=budget, incumbent=best)
             plan.update(best[1])
         return self._emit(plan)
 
@@ -496,6 +504,7 @@ class _Planner:
         n = len(pairs)
         sessions = list(dict.fromkeys(s for pair in pairs for s in pair))
         pos = {id(s): _Pos(s.w.start, s.w.end, s.day, False) for s in sessions}
+        original = dict(pos)
         # the sessions a session's moves can reach at all (the only ones to check it against)
         near: dict[int, list[Session]] = {
             id(s): [t for t in sessions if t is not s and self.reach[id(t)][0] < self.reach[
@@ -519,14 +528,23 @@ class _Planner:
                         r.best // share[id(r)] + leg.best // share[id(leg)])
                     for r, leg in pairs]
 
+        #: (session, slot) -> the sessions it clashes with where they are in the calendar
+        clash_cache: dict[tuple[int, datetime], frozenset[int]] = {}
+
         def fits(s: Session, slot: Slot, i: int) -> bool:
             p = _Pos(slot.start, slot.end, slot.day, True)
+            key = (id(s), slot.start)
+            clash = clash_cache.get(key)
+            if clash is None:
+                clash = clash_cache[key] = frozenset(
+                    id(t) for t in near[id(s)] if not self._compatible(s, p, t, original[id(t)]))
             for t in near[id(s)]:
                 tid = id(t)
-                if not strict and tid not in moved and tid not in stay and last[tid] > i:
-                    continue  # may still move: checked where it is decided (or at the leaf)
-                if not self._compatible(s, p, t, pos[tid]):
-                    return False
+                if tid in moved:
+                    if not self._compatible(s, p, t, pos[tid]):
+                        return False
+                elif tid in clash and (strict or tid in stay or last[tid] <= i):
+                    return False  # where it is, and it stays (or may not move any more)
             return True
 
         def undecided_ok() -> bool:
