@@ -99,9 +99,10 @@ def weeks_figure(rounds: int) -> tuple[list[float], float, float]:
             weeks.append(w)
     per_week, sizes = [], []
     for events, workouts, conflicts, profile, now in weeks:
-        per_week.append(median([timed(lambda: plan_week(conflicts, workouts, events, profile,
-                                                          schedule, now))[0]
-                                for _ in range(rounds)]))
+        def once(c=conflicts, w=workouts, e=events, p=profile, n=now):
+            return plan_week(c, w, e, p, schedule, n)
+
+        per_week.append(median([timed(once)[0] for _ in range(rounds)]))
         planner = _Planner(conflicts, workouts, events, profile, schedule, now)
         sizes.append(sum(math.log10(len(s.candidates) + 1) for s in planner.order))
     # the cost of checking one complete plan: every pair of sessions once
