@@ -439,11 +439,10 @@ class _Planner:
         if a.is_run and b.is_run:
             if pa.day == pb.day:
                 return False
-            if -1 <= days <= 1 and abs((a.day - b.day).days) > 1:
-                if (pa.moved and a.hard and b.hard_or_long) or \
-                        (pb.moved and b.hard and a.hard_or_long):
-                    return False
-            return True
+            # a moved hard run next to another hard or long run, unless the plan had that
+            return not (-1 <= days <= 1 and abs((a.day - b.day).days) > 1 and (
+                (pa.moved and a.hard and b.hard_or_long) or
+                (pb.moved and b.hard and a.hard_or_long)))
         if not a.is_run and not b.is_run:
             return pa.day != pb.day
         (leg, pl), (run, pr) = ((a, pa), (b, pb)) if b.is_run else ((b, pb), (a, pa))
