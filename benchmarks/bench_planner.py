@@ -12,7 +12,8 @@ than 10% slower than main's.
 2. ``judge`` on bench_core's 100k events (10 years of history, a workout every 12–56 h),
    ``now`` in the middle: classify, dedupe, rules, window, plan — the whole decision.
 3. Cold whole-process ``sync --dry-run --json`` on examples/, this tree and main's
-   (/work/main/src, or $LEGDAY_SYNC_BASELINE_SRC), alternating, median of 7 each.
+   (/work/main/src, or $LEGDAY_SYNC_BASELINE_SRC), alternating, median of 7 each; both with
+   their bytecode cached in a prefix of the run's own (one warm-up run each).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -143,14 +145,21 @@ def cold_figure(rounds: int) -> tuple[float, float]:
     base_src = Path(os.environ.get("LEGDAY_SYNC_BASELINE_SRC", "/work/main/src"))
     cfg = ROOT / "examples" / "legday-sync.toml"
 
+    # both trees with their bytecode cached (as an installed package has it), in a prefix of
+    # this run's own: a tree whose .pyc can't be written would otherwise compile every start
+    prefix = tempfile.mkdtemp(prefix="bench-pyc-")
+
     def once(src: Path) -> float:
-        env = {**os.environ, "PYTHONPATH": str(src), "LEGDAY_SYNC_CONFIG": str(cfg)}
+        env = {**os.environ, "PYTHONPATH": str(src), "LEGDAY_SYNC_CONFIG": str(cfg),
+               "PYTHONPYCACHEPREFIX": prefix}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         start = datetime.now()
         subprocess.run([sys.executable, "-m", "legday_sync", "sync", "--dry-run", "--json",
                         "--now", EXAMPLE_NOW], env=env, capture_output=True, check=False,
                        cwd=ROOT)
         return (datetime.now() - start).total_seconds()
 
+    once(ROOT / "src"), once(base_src)  # warm-up: write the bytecode
     ours, base = [], []
     for _ in range(rounds):
         ours.append(once(ROOT / "src"))

@@ -84,27 +84,30 @@ def _ranges(items: tuple[str, ...]) -> tuple[TrainingRange, ...]:
 
 class ScheduleSettings(_Section):
     #: a list for every day, or a table by weekday (mon..sun) with an optional `default`
-    training_hours: tuple[str, ...] | dict[str, tuple[str, ...]] = ("06:00-09:00",
-                                                                     "17:00-20:00")
+    #: (checked by hand: a union type makes pydantic's schema, built at every start, slower)
+    training_hours: Any = ("06:00-09:00", "17:00-20:00")
     horizon_days: int = Field(7, ge=1, le=60)
     #: words that mark a day away (travel, holidays), beyond the built-in ones
     away: tuple[str, ...] = ()
 
     @field_validator("training_hours")
     @classmethod
-    def _ranges(cls, v: tuple[str, ...] | dict[str, tuple[str, ...]]
-                ) -> tuple[str, ...] | dict[str, tuple[str, ...]]:
+    def _ranges(cls, v: Any) -> tuple[str, ...] | dict[str, tuple[str, ...]]:
+        def strings(items: Any) -> tuple[str, ...]:
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str)
+                                                                for i in items):
+                raise ValueError("expected a list of ranges like [\"06:00-09:00\"]")
+            for item in items:
+                parse_training_range(item)
+            return tuple(items)
+
         if isinstance(v, dict):
             unknown = sorted(set(v) - {*WEEKDAYS, "default"})
             if unknown:
                 raise ValueError(f"unknown day {unknown[0]!r}: use {', '.join(WEEKDAYS)} or "
                                  f"default")
-            items = [i for day in v.values() for i in day]
-        else:
-            items = list(v)
-        for item in items:
-            parse_training_range(item)
-        return v
+            return {day: strings(items) for day, items in v.items()}
+        return strings(v)
 
     @property
     def ranges(self) -> tuple[TrainingRange, ...]:

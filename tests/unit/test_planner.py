@@ -102,9 +102,25 @@ def test_move_never_lands_in_another_leg_days_window() -> None:
 
 def test_no_slot_in_the_horizon_means_no_move_and_a_note_saying_why() -> None:
     legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
-    out, notes = go([legs, tempo], schedule=Schedule(SCHED.training_hours, horizon_days=1))
+    # the leg day is under way, and within a day of Tuesday 07:00 every slot is in its window
+    out, notes = go([legs, tempo], schedule=Schedule(SCHED.training_hours, horizon_days=1),
+                    now=at("2026-11-23 18:30"))
     assert [s.kind for s in out] == ["instead"]
     assert len(notes) == 1 and "No slot to move “Tempo run”" in notes[0]
+    assert "Tue 24–Wed 25 Nov: inside a recovery window with “Leg day”" in notes[0]
+
+
+def test_a_run_and_a_leg_day_may_swap_days() -> None:
+    # Monday morning legs, Tuesday morning tempo, Wednesday morning legs again: the tempo
+    # has no day of its own within two days, but the Monday and Tuesday sessions can trade
+    mon, wed = leg("2026-11-23 07:00", uid="mon"), leg("2026-11-25 07:00", uid="wed")
+    tempo = run("2026-11-24 07:00", "hard")
+    out, _ = go([mon, wed, tempo], goal="strength",
+                schedule=Schedule(SCHED.training_hours, horizon_days=2), now=at("2026-11-23 05:00"))
+    moves = {s.kind: s for s in out if s.kind in ("move", "move-leg-day")}
+    assert set(moves) == {"move", "move-leg-day"}
+    assert moves["move"].start.astimezone(BERLIN).day == 23
+    assert moves["move-leg-day"].start.astimezone(BERLIN).day == 24
 
 
 def test_one_leg_day_move_beats_two_run_moves() -> None:

@@ -20,8 +20,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from .model import Conflict, Event, Suggestion, TrainingRange, Workout, digest
@@ -130,45 +131,50 @@ class Busy:
         return list(zip(self.starts[i:j], self.ends[i:j], strict=True))
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+# (plain classes and named tuples rather than dataclasses: this module is imported on every
+# start, and each dataclass costs milliseconds to build)
+class Slot(NamedTuple):
     cost: int
     start: datetime
     end: datetime
     day: date
 
 
-@dataclass(eq=False)
 class Session:
     """A workout the planner may move, with the slots it may move to."""
 
-    w: Workout
-    movable: bool
-    day: date
-    #: conflicts (indexes into the planned list) this session is part of
-    conflicts: list[int] = field(default_factory=list)
-    candidates: list[Slot] = field(default_factory=list)
-    #: why each day of the horizon offers no slot, for the note when nothing fits
-    blocked: dict[date, str] = field(default_factory=dict)
-    # plain fields, read in the search's innermost loop
-    is_run: bool = field(init=False)
-    date_only: bool = field(init=False)
-    hard: bool = field(init=False)
-    hard_or_long: bool = field(init=False)
+    __slots__ = (
+        "blocked",
+        "candidates",
+        "conflicts",
+        "date_only",
+        "day",
+        "hard",
+        "hard_or_long",
+        "is_run",
+        "movable",
+        "w",
+    )
 
-    def __post_init__(self) -> None:
-        self.is_run = self.w.kind == "run"
-        self.date_only = self.w.event.all_day
-        self.hard = self.is_run and self.w.intensity == "hard"
-        self.hard_or_long = self.hard or self.w.long
+    def __init__(self, w: Workout, movable: bool, day: date) -> None:
+        self.w, self.movable, self.day = w, movable, day
+        #: conflicts (indexes into the planned list) this session is part of
+        self.conflicts: list[int] = []
+        self.candidates: list[Slot] = []
+        #: why each day of the horizon offers no slot, for the note when nothing fits
+        self.blocked: dict[date, str] = {}
+        # plain fields, read in the search's innermost loop
+        self.is_run = w.kind == "run"
+        self.date_only = w.event.all_day
+        self.hard = self.is_run and w.intensity == "hard"
+        self.hard_or_long = self.hard or w.long
 
     @property
     def best(self) -> int:
         return self.candidates[0].cost if self.candidates else _W_OPEN
 
 
-@dataclass(frozen=True, slots=True)
-class _Pos:
+class _Pos(NamedTuple):
     start: datetime
     end: datetime
     day: date
@@ -530,7 +536,7 @@ class _Planner:
         #: (session, slot) -> the sessions it clashes with where they are in the calendar
         clash_cache: dict[tuple[int, datetime], frozenset[int]] = {}
 
-        def fits(s: Session, slot: Slot, i: int) -> bool:
+        def fits(s: Session, slot: Slot, i: int, skip: Session | None = None) -> bool:
             p = _Pos(slot.start, slot.end, slot.day, True)
             key = (id(s), slot.start)
             clash = clash_cache.get(key)
@@ -539,6 +545,8 @@ class _Planner:
                     id(t) for t in near[id(s)] if not self._compatible(s, p, t, original[id(t)]))
             for t in near[id(s)]:
                 tid = id(t)
+                if t is skip:
+                    continue
                 if tid in moved:
                     if not self._compatible(s, p, t, pos[tid]):
                         return False
@@ -584,6 +592,20 @@ class _Planner:
             dfs(i + 1, cost)
             stay.difference_update(id(s) for s in added)
 
+        def swap(i: int, cost: int, rest: int, other: Session) -> None:
+            """The move just made clashes with ``other`` where it is: move it too."""
+            oid = id(other)
+            for slot in other.candidates:
+                if cost + slot.cost + rest >= best_cost[0] or nodes[0] > budget:
+                    break
+                if not fits(other, slot, i):
+                    continue
+                moved[oid] = slot
+                pos[oid] = _Pos(slot.start, slot.end, slot.day, True)
+                dfs(i + 1, cost + slot.cost)
+                del moved[oid]
+                pos[oid] = original[oid]
+
         def dfs(i: int, cost: int) -> None:
             nodes[0] += 1
             if i == n:
@@ -606,14 +628,19 @@ class _Planner:
             for c, _, s, slot in options:
                 if cost + c + rest >= best_cost[0] or nodes[0] > budget:
                     break
-                if not fits(s, slot, i):
+                other = leg if s is r else r
+                free = other.movable and id(other) not in stay and id(other) not in moved
+                if not fits(s, slot, i, skip=other if free else None):
                     continue
                 sid = id(s)
                 moved[sid] = slot
                 pos[sid] = _Pos(slot.start, slot.end, slot.day, True)
-                dfs(i + 1, cost + c)
+                if free and id(other) in clash_cache[(sid, slot.start)]:
+                    swap(i, cost + c, rest, other)  # the two trade places: both move
+                else:
+                    dfs(i + 1, cost + c)
                 del moved[sid]
-                pos[sid] = _Pos(s.w.start, s.w.end, s.day, False)
+                pos[sid] = original[sid]
             # leave this conflict without a move: both sessions stay where they are
             if done or cost + _W_OPEN + rest >= best_cost[0] or nodes[0] > budget:
                 return
@@ -659,7 +686,16 @@ class _Planner:
                 out.append(instead)
             elif not s.is_run and slot is not None:
                 binding = min(group, key=lambda c: (c.run.start, c.id))
-                out.append(_move_leg(binding, group, slot, profile))
+                runs = list(dict.fromkeys(self.sessions[_key(c.run)] for c in group))
+                if any(r.w.race or r.w.key or r.w.long for r in runs):
+                    reason = ""
+                elif len(runs) > 1:
+                    reason = (f"One move of the leg day frees {len(runs)} runs; moving the runs "
+                              f"would change {len(runs)} sessions. ")
+                else:
+                    reason = (f"“{runs[0].w.event.title}” has nowhere better to go: "
+                              f"{self._why_stuck(runs[0], plan)}. ")
+                out.append(_move_leg(binding, group, slot, profile, reason))
         for s in self.order:
             if not s.is_run or id(s) in plan:
                 continue
@@ -696,25 +732,48 @@ class _Planner:
             return "it is already under way or past"
         if s.is_run and s.w.race:
             return "it is a race"
-        if s.candidates:
-            return ("its free slots clash with the other moves of this plan (one run a day, "
-                    "no hard days back to back, recovery windows)")
-        if not s.blocked:
+        blocked = dict(s.blocked)
+        for slot in s.candidates:  # each slot left clashes with another session, as planned
+            if slot.day not in blocked:
+                blocked[slot.day] = self._clash_reason(s, slot, plan)
+        if not blocked:
             return (f"nothing free inside training hours within {self.schedule.horizon_days} "
                     f"day(s) of it")
         parts: list[str] = []
-        days = sorted(s.blocked)
+        days = sorted(blocked)
         i = 0
         while i < len(days):
             j = i
             while j + 1 < len(days) and days[j + 1] == days[j] + DAY and \
-                    s.blocked[days[j + 1]] == s.blocked[days[i]]:
+                    blocked[days[j + 1]] == blocked[days[i]]:
                 j += 1
             span = (f"{days[i]:%a %d %b}" if i == j
                     else f"{days[i]:%a %d}–{days[j]:%a %d %b}")
-            parts.append(f"{span}: {s.blocked[days[i]]}")
+            parts.append(f"{span}: {blocked[days[i]]}")
             i = j + 1
         return "; ".join(parts)
+
+    def _clash_reason(self, s: Session, slot: Slot, plan: dict[int, Slot]) -> str:
+        """In words, which other session (where the plan leaves it) rules ``slot`` out."""
+        p = _Pos(slot.start, slot.end, slot.day, True)
+        # first against the calendar as it is, then against the plan's other moves
+        where = [(t, None) for t in self.order if t is not s] + [
+            (t, plan[id(t)]) for t in self.order if t is not s and id(t) in plan]
+        for t, moved in where:
+            pt = (_Pos(moved.start, moved.end, moved.day, True) if moved
+                  else _Pos(t.w.start, t.w.end, t.day, False))
+            if self._compatible(s, p, t, pt):
+                continue
+            title = f"“{t.w.event.title}”" + (" (as moved)" if moved else "")
+            if s.is_run and t.is_run:
+                return (f"already a run that day ({title})" if pt.day == p.day
+                        else f"next to hard run {title}")
+            if not s.is_run and not t.is_run:
+                return f"another leg day that day ({title})"
+            if pt.day == p.day:
+                return f"{'leg day' if not t.is_run else 'hard run'} {title} that day"
+            return f"inside a recovery window with {title}"
+        return "taken by another move of this plan"
 
 
 # ---- the suggestions' words --------------------------------------------------------------
@@ -818,8 +877,8 @@ def _with_alternative(move: Suggestion, instead: Suggestion, tz: ZoneInfo) -> Su
     return replace(move, description=head + alt + sep + rest)
 
 
-def _move_leg(binding: Conflict, group: list[Conflict], slot: Slot, profile: Profile
-              ) -> Suggestion:
+def _move_leg(binding: Conflict, group: list[Conflict], slot: Slot, profile: Profile,
+              reason: str) -> Suggestion:
     leg, tz = binding.leg_day, profile.tz
     freed = ", ".join(dict.fromkeys(f"“{c.run.event.title}” ({_when(c.run, tz)})"
                                     for c in group))
@@ -831,7 +890,7 @@ def _move_leg(binding: Conflict, group: list[Conflict], slot: Slot, profile: Pro
         activity="leg_day", start=slot.start, end=slot.end,
         title=f"{leg.event.title} (moved from {_when(leg, tz)})",
         description=(f"Move the leg day so that {protect}: here it keeps every recovery window "
-                     f"and leaves {freed} clear. {EVIDENCE['doma2019']}.\n\n"
+                     f"and leaves {freed} clear. {reason}{EVIDENCE['doma2019']}.\n\n"
                      f"{_why(binding, profile)}"),
         run=binding.run, target="leg_day", all_day=leg.event.all_day, leg_day=leg)
 
