@@ -39,9 +39,9 @@ KEY_INSTEAD_MAX = timedelta(minutes=90)
 #: quick pass, then the exact pass — a full budget for small groups (where it finishes and
 #: is provably optimal), a short one for big groups (where it rarely beats the quick pass
 #: and would cost a week's planning far more than 20 ms); see BENCHMARKS.md
-QUICK_NODES = 400
+QUICK_NODES = 200
 EXACT_NODES = 5_000
-EXACT_NODES_BIG = 150
+EXACT_NODES_BIG = 100
 EXACT_MAX = 6
 
 #: words that mark a day away (travel, holidays); DESIGN §2. ``[schedule] away`` extends them.
