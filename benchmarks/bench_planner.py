@@ -202,7 +202,8 @@ def run(quick: bool = False) -> Figure:
         how=(f"in-process perf_counter, median of {rounds} per week over 20 seeded weeks; judge "
              f"on bench_core's 100k events, {n_conf} conflicts and {n_sugg} suggestions in the "
              f"window; cold sync: subprocess wall time, alternating with main's tree"),
-        details={"weeks_s": per_week, "weeks_cpu_s": cpu, "load": os.getloadavg()[0], "judge_s": t_judge, "cold": [cold_ours, cold_base]})
+        details={"weeks_s": per_week, "weeks_cpu_s": cpu, "load": os.getloadavg()[0],
+                 "judge_s": t_judge, "cold": [cold_ours, cold_base]})
 
 
 if __name__ == "__main__":
