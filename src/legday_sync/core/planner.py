@@ -814,7 +814,16 @@ def _slot_text(start: datetime, end: datetime, all_day: bool, tz: ZoneInfo) -> s
     return f"{_local(start, tz)}–{end.astimezone(tz):%H:%M}"
 
 
-def _why(binding: Conflict, profile: Profile) -> str:
+def how_to_dismiss(suggestion_id: str) -> str:
+    """The description's last line: how to be rid of a suggestion, in every kind of calendar
+    (a subscribed feed can't be edited, so "delete this event" is not enough)."""
+    short = suggestion_id[:8]
+    return (f"Suggested by legday-sync (id {short}). Not for you? Run `legday-sync dismiss "
+            f"{short}` or press Dismiss on the status page; in a Google or CalDAV calendar, "
+            f"deleting this event works too. It stays away while this conflict stands.")
+
+
+def _why(binding: Conflict, profile: Profile, sid: str) -> str:
     run, leg, tz = binding.run.event, binding.leg_day.event, profile.tz
     return (f"Why: {binding.explanation}\n\n"
             f"Rule: {binding.rule} (gap {binding.gap_hours:g} h, window "
@@ -824,7 +833,7 @@ def _why(binding: Conflict, profile: Profile) -> str:
             f"Original run: “{run.title}”, {_slot_text(run.start, run.end, run.all_day, tz)} "
             f"(calendar “{run.source}”, uid {run.uid})"
             + (f"\n{run.url}" if run.url else "") +
-            "\n\nSuggested by legday-sync. Delete this event to dismiss the suggestion.")
+            f"\n\n{how_to_dismiss(sid)}")
 
 
 def _instead(binding: Conflict, profile: Profile, alternative: Suggestion | None) -> Suggestion:
@@ -844,11 +853,12 @@ def _instead(binding: Conflict, profile: Profile, alternative: Suggestion | None
                f"run itself — “{alternative.title}”, "
                f"{_slot_text(alternative.start, alternative.end, alternative.all_day, profile.tz)}"
                f". Pick one; delete the other.")
+    sid = suggestion_id(binding, "instead")
     return Suggestion(
-        id=suggestion_id(binding, "instead"), conflict_id=binding.id, kind="instead",
+        id=sid, conflict_id=binding.id, kind="instead",
         activity=activity, start=start, end=end,
         title=f"{label} instead of {run.event.title}",
-        description=f"{reason}{alt}\n\n{_why(binding, profile)}", run=run, target="run",
+        description=f"{reason}{alt}\n\n{_why(binding, profile, sid)}", run=run, target="run",
         all_day=all_day, leg_day=binding.leg_day)
 
 
@@ -859,13 +869,14 @@ def _move(binding: Conflict, slot: Slot, profile: Profile) -> Suggestion:
         ready = f"{(slot.day - binding.leg_day.start.astimezone(tz).date()).days} day(s)"
     else:
         ready = f"{(slot.start - binding.leg_day.end).total_seconds() / 3600:.0f} h"
+    sid = suggestion_id(binding, "move")
     return Suggestion(
-        id=suggestion_id(binding, "move"), conflict_id=binding.id, kind="move", activity="run",
+        id=sid, conflict_id=binding.id, kind="move", activity="run",
         start=slot.start, end=slot.end,
         title=f"{run.event.title} (moved from {_when(run, tz)})",
         description=(f"By then your legs have had {ready} to recover after "
                      f"“{binding.leg_day.event.title}”. {EVIDENCE['doma2019']}.\n\n"
-                     f"{_why(binding, profile)}"),
+                     f"{_why(binding, profile, sid)}"),
         run=run, target="run", all_day=all_day, leg_day=binding.leg_day)
 
 
@@ -885,20 +896,22 @@ def _move_leg(binding: Conflict, group: list[Conflict], slot: Slot, profile: Pro
     protect = (any(c.run.race for c in group) and "the race keeps its date") or \
         (any(c.run.key or c.run.long for c in group) and "the key session keeps its day") or \
         "the run keeps its slot"
+    sid = suggestion_id(binding, "move-leg-day")
     return Suggestion(
-        id=suggestion_id(binding, "move-leg-day"), conflict_id=binding.id, kind="move-leg-day",
+        id=sid, conflict_id=binding.id, kind="move-leg-day",
         activity="leg_day", start=slot.start, end=slot.end,
         title=f"{leg.event.title} (moved from {_when(leg, tz)})",
         description=(f"Move the leg day so that {protect}: here it keeps every recovery window "
                      f"and leaves {freed} clear. {reason}{EVIDENCE['doma2019']}.\n\n"
-                     f"{_why(binding, profile)}"),
+                     f"{_why(binding, profile, sid)}"),
         run=binding.run, target="leg_day", all_day=leg.event.all_day, leg_day=leg)
 
 
 def _lighten(c: Conflict, why_stuck: str, profile: Profile) -> Suggestion:
     leg, race, tz = c.leg_day, c.run, profile.tz
+    sid = suggestion_id(c, "lighten")
     return Suggestion(
-        id=suggestion_id(c, "lighten"), conflict_id=c.id, kind="lighten", activity="leg_day",
+        id=sid, conflict_id=c.id, kind="lighten", activity="leg_day",
         start=leg.start, end=leg.end,
         title=f"Lighten {leg.event.title}: {LIGHTEN}",
         description=(f"“{race.event.title}” ({_when(race, tz)}) is a race and keeps its date, "
@@ -906,7 +919,7 @@ def _lighten(c: Conflict, why_stuck: str, profile: Profile) -> Suggestion:
                      f"jumps or eccentric-heavy work, stop well short of failure. Keep every "
                      f"leg session this light until after the race on "
                      f"{race.start.astimezone(tz):%a %d %b}. {EVIDENCE['doma2019']}.\n\n"
-                     f"{_why(c, profile)}"),
+                     f"{_why(c, profile, sid)}"),
         run=race, target="leg_day", all_day=leg.event.all_day, leg_day=leg)
 
 
