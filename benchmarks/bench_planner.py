@@ -99,9 +99,11 @@ def _cpu(fn) -> float:
 def weeks_figure(rounds: int) -> tuple[list[float], float, float, list[float]]:
     """(per-week median wall seconds, log10 of the brute force's plans, seconds per checked
     plan, per-week median CPU seconds)."""
+    from legday_sync.core.classify import Classifier
     from legday_sync.core.planner import _Planner, plan_week
 
     schedule = _schedule()
+    away = Classifier().away_word
     weeks = []
     seed = 0
     while len(weeks) < 20:
@@ -116,11 +118,11 @@ def weeks_figure(rounds: int) -> tuple[list[float], float, float, list[float]]:
 
         per_week.append(median([timed(once)[0] for _ in range(rounds)]))
         cpu.append(median([_cpu(once) for _ in range(rounds)]))
-        planner = _Planner(conflicts, workouts, events, profile, schedule, now)
+        planner = _Planner(conflicts, workouts, events, profile, schedule, now, away)
         sizes.append(sum(math.log10(len(s.candidates) + 1) for s in planner.order))
     # the cost of checking one complete plan: every pair of sessions once
     events, workouts, conflicts, profile, now = weeks[0]
-    planner = _Planner(conflicts, workouts, events, profile, schedule, now)
+    planner = _Planner(conflicts, workouts, events, profile, schedule, now, away)
     from legday_sync.core.planner import _Pos
 
     ss = planner.order

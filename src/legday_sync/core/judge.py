@@ -88,7 +88,8 @@ def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSetting
                                             decision.workouts_in_window))
     decision.conflicts = [c for c in conflicts if window.start <= c.run.start < window.end]
     suggestions, notes = plan_week(decision.conflicts, workouts, [*events, *busy],
-                                   settings.profile, settings.schedule, now)
+                                   settings.profile, settings.schedule, now,
+                                   settings.classifier.away_word)
     decision.suggestions = suggestions
     decision.notes.extend(notes)
     return decision

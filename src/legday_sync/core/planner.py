@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -43,24 +43,6 @@ QUICK_NODES = 200
 EXACT_NODES = 5_000
 EXACT_NODES_BIG = 100
 EXACT_MAX = 6
-
-#: words that mark a day away (travel, holidays); DESIGN §2. ``[schedule] away`` extends them.
-AWAY_WORDS = (
-    "flight", "travel", "travelling", "traveling", "trip", "offsite", "off-site", "holiday",
-    "holidays", "vacation",
-    # de
-    "flug", "reise", "dienstreise", "urlaub", "ferien",
-    # es
-    "vuelo", "viaje", "vacaciones",
-    # fr
-    "vol", "voyage", "vacances", "séminaire",
-    # it
-    "volo", "viaggio", "trasferta", "vacanza", "vacanze", "ferie",
-    # nl
-    "vlucht", "reis", "vakantie",
-    # pt
-    "voo", "viagem", "férias",
-)
 
 ACTIVITIES = {
     "upper_body": ("Upper-body workout",
@@ -96,7 +78,7 @@ class Schedule:
     horizon_days: int = 7
     #: Monday..Sunday: that weekday's ranges, or None for ``training_hours`` (empty: none)
     weekday_hours: tuple[tuple[TrainingRange, ...] | None, ...] = ()
-    #: words that mark a day away, beyond :data:`AWAY_WORDS`
+    #: words that mark a day away, beyond the vocabulary's (``[schedule] away``)
     away: tuple[str, ...] = ()
 
     def hours_on(self, weekday: int) -> tuple[TrainingRange, ...]:
@@ -104,9 +86,12 @@ class Schedule:
         own = self.weekday_hours[weekday] if self.weekday_hours else None
         return self.training_hours if own is None else own
 
-    def away_pattern(self) -> re.Pattern[str]:
-        words = sorted({w.strip().lower() for w in (*AWAY_WORDS, *self.away) if w.strip()},
-                       key=len, reverse=True)
+    def away_pattern(self) -> re.Pattern[str] | None:
+        """The config's own away words as one expression (None: it has none)."""
+        words = sorted({w.strip().lower() for w in self.away if w.strip()}, key=len,
+                       reverse=True)
+        if not words:
+            return None
         return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])",
                           re.I)
 
@@ -183,15 +168,23 @@ class _Pos(NamedTuple):
 
 def plan_week(conflicts: Sequence[Conflict], workouts: Sequence[Workout],
               busy_events: Iterable[Event], profile: Profile, schedule: Schedule,
-              now: datetime) -> tuple[list[Suggestion], list[str]]:
+              now: datetime, away_word: Callable[[Event], str | None] | None = None
+              ) -> tuple[list[Suggestion], list[str]]:
     """Suggestions for every future ``run-within-recovery`` conflict, planned jointly, and
-    notes on the conflicts no move could resolve (naming what blocked it)."""
+    notes on the conflicts no move could resolve (naming what blocked it).
+
+    ``away_word`` finds the vocabulary's away word in an event (flight, Urlaub, vacances…;
+    the classifier's ``away_word``); by default the built-in vocabulary's."""
     planned = [c for c in conflicts if c.rule == RUN_WITHIN_RECOVERY
                and c.severity == "conflict" and c.run.start >= now]
     if not planned:
         return [], []
     planned.sort(key=lambda c: (c.run.start, c.leg_day.start, c.id))
-    return _Planner(planned, workouts, busy_events, profile, schedule, now).run()
+    if away_word is None:
+        from .classify import Classifier
+
+        away_word = Classifier().away_word
+    return _Planner(planned, workouts, busy_events, profile, schedule, now, away_word).run()
 
 
 def _key(w: Workout) -> tuple[str, tuple[str, str, str]]:
@@ -201,8 +194,9 @@ def _key(w: Workout) -> tuple[str, tuple[str, str, str]]:
 class _Planner:
     def __init__(self, planned: list[Conflict], workouts: Sequence[Workout],
                  busy_events: Iterable[Event], profile: Profile, schedule: Schedule,
-                 now: datetime) -> None:
+                 now: datetime, away_word: Callable[[Event], str | None]) -> None:
         self.planned, self.profile, self.schedule, self.now = planned, profile, schedule, now
+        self.away_word = away_word
         self.tz = profile.tz
         self.horizon = timedelta(days=schedule.horizon_days)
         #: sessions more local days apart than this can't interact (windows, neighbour days)
@@ -248,7 +242,8 @@ class _Planner:
         out: dict[date, str] = {}
         for e in events:
             long = not e.transparent and (e.all_day or e.end - e.start >= DAY)
-            if not (long or pattern.search(e.title)):
+            if not (long or (pattern is not None and pattern.search(e.title))
+                    or self.away_word(e)):
                 continue
             day, last = self._date(e.start), self._date(max(e.start, e.end - timedelta(
                 microseconds=1)))
