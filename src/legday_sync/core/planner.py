@@ -22,11 +22,15 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from .model import Conflict, Event, Suggestion, TrainingRange, Workout, digest
 from .rules import EVIDENCE, RUN_WITHIN_RECOVERY, SEED_000, SEED_001, Profile, span_gap
+
+if TYPE_CHECKING:
+    from .classify import Classifier
 
 STEP = timedelta(minutes=15)
 UTC = ZoneInfo("UTC")
@@ -181,10 +185,15 @@ def plan_week(conflicts: Sequence[Conflict], workouts: Sequence[Workout],
         return [], []
     planned.sort(key=lambda c: (c.run.start, c.leg_day.start, c.id))
     if away_word is None:
-        from .classify import Classifier
-
-        away_word = Classifier().away_word
+        away_word = _builtin_classifier().away_word
     return _Planner(planned, workouts, busy_events, profile, schedule, now, away_word).run()
+
+
+@cache
+def _builtin_classifier() -> Classifier:
+    from .classify import Classifier
+
+    return Classifier()
 
 
 def _key(w: Workout) -> tuple[str, tuple[str, str, str]]:
