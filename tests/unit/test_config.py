@@ -84,3 +84,26 @@ def test_training_ranges(text: str, ok: bool) -> None:
 def test_urls_lose_their_credentials_when_shown() -> None:
     assert redact_url("https://me:hunter2@cal.example/x.ics") == "https://***@cal.example/x.ics"
     assert "s3cr3t" not in redact_url("https://cal.example/x.ics?token=s3cr3t&a=1")
+
+
+def test_training_hours_per_weekday_away_words_and_the_planners_rule_numbers() -> None:
+    s = parse({"schedule": {"training_hours": {"mon": ["06:00-08:00"], "sat": ["08:00-12:00"],
+                                               "sun": [], "default": ["17:00-20:00"]},
+                            "away": ["wedding"]},
+               "rules": {"tolerance_hours": 0.5, "pre_race_days": 10}}, base=ROOT)
+    j = s.judge_settings()
+    assert [str(r) for r in j.schedule.hours_on(0)] == ["06:00-08:00"]
+    assert [str(r) for r in j.schedule.hours_on(2)] == ["17:00-20:00"]  # Wednesday: default
+    assert j.schedule.hours_on(6) == ()  # Sunday: no moves onto it
+    assert j.schedule.away == ("wedding",)
+    assert (j.profile.tolerance_hours, j.profile.pre_race_days) == (0.5, 10)
+    # the plain list stays valid
+    plain = parse({"schedule": {"training_hours": ["06:00-09:00"]}}, base=ROOT).judge_settings()
+    assert [str(r) for r in plain.schedule.hours_on(3)] == ["06:00-09:00"]
+
+
+def test_a_bad_weekday_or_range_in_training_hours_is_named() -> None:
+    for bad in ({"fun": ["06:00-09:00"]}, {"mon": ["6 to 9"]}, {"mon": "06:00-09:00"}):
+        with pytest.raises(ConfigError) as e:
+            parse({"schedule": {"training_hours": bad}}, base=ROOT)
+        assert [p.key for p in e.value.problems] == ["schedule.training_hours"]

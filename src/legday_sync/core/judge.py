@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from .classify import Classifier, classify_all, without_duplicates
 from .model import Conflict, Event, Suggestion, Window, Workout
+from .planner import Schedule, plan_week
 from .rules import Profile, find_conflicts
-from .suggest import Schedule, suggest
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,9 @@ def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSetting
     decision.notes.extend(recognition_notes(decision.events_in_window,
                                             decision.workouts_in_window))
     decision.conflicts = [c for c in conflicts if window.start <= c.run.start < window.end]
-    suggestions, notes = suggest(decision.conflicts, workouts, [*events, *busy],
-                                 settings.profile, settings.schedule, now)
+    suggestions, notes = plan_week(decision.conflicts, workouts, [*events, *busy],
+                                   settings.profile, settings.schedule, now,
+                                   settings.classifier.away_word)
     decision.suggestions = suggestions
     decision.notes.extend(notes)
     return decision
