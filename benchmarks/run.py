@@ -33,11 +33,8 @@ BENCHES = {
     "d": "benchmarks.bench_google",
     "e": "benchmarks.bench_feed",
     "f": "benchmarks.bench_daemon_memory",
-<<<<<<< HEAD
     "g": "benchmarks.bench_series_age",
-=======
     "p": "benchmarks.bench_planner",
->>>>>>> main
 }
 PACKAGES = ("icalendar", "recurring-ical-events", "x-wr-timezone", "python-dateutil",
             "pydantic", "waitress", "APScheduler", "google-api-python-client", "requests")
