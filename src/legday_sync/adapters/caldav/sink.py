@@ -1,0 +1,310 @@
+"""Suggestions in a CalDAV calendar of the tool's own (``[output.caldav]``).
+
+The calendar is found by its display name (default "legday-sync suggestions")
+or made with MKCALENDAR, with a colour and a description saying what it is.
+Each suggestion is one resource, ``<suggestion id>.ics``, holding one VEVENT
+with ``X-LEGDAY-SYNC`` (the suggestion id) and ``TRANSP:TRANSPARENT``.
+
+Writes are conditional, so a change made on the phone is never overwritten
+unseen: a create sends ``If-None-Match: *``, an update or a delete sends
+``If-Match`` with the ETag read at the start of the sync. A 412 means the user
+touched the resource in between: it is read again, and an event the user
+edited is theirs (reported back as "edited"), one the user deleted stays
+deleted ("dismissed"). Resources without the marker are never touched, and a
+calendar that is also a source is never written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from ...core.model import Action, Suggestion, digest
+from ...core.ports import Held
+from ...errors import SinkError
+from ..ics.sink import PRODID, PROP_ID, PROP_KIND, PROP_RUN
+from .account import Account, Session
+from .client import NS_APPLE, NS_CALDAV, CalDavFailure, Resource, xml_escape
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CALENDAR = "legday-sync suggestions"
+COLOR = "#E8743BFF"
+#: the calendar's description starts with this: how a crash-orphaned one is recognised
+DESCRIPTION = ("legday-sync: recovery-aware suggestions (what to do instead of a run too soon "
+               "after leg day). Delete or edit any of them: legday-sync respects that.")
+
+
+class CalDavSink:
+    """A ``Sink`` writing one resource per suggestion into a CalDAV calendar it owns."""
+
+    user_editable: ClassVar[bool] = True
+
+    def __init__(self, account: Account, calendar: str = DEFAULT_CALENDAR, *, state: Any,
+                 tz: ZoneInfo, name: str = "caldav", source_keys: Collection[str] = (),
+                 readonly: bool = False) -> None:
+        self.name = name
+        self.calendar_spec = calendar
+        self.state = state
+        self.tz = tz
+        #: state keys under which the CalDAV sources keep their calendars' URLs
+        self.source_keys = tuple(source_keys)
+        self.session = Session(account, state, readonly=readonly)
+        self._url: str | None = None
+        #: suggestion id -> (href, ETag, SEQUENCE) as load() saw them
+        self._seen: dict[str, tuple[str, str, int]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Any, state: Any) -> CalDavSink:
+        out = settings.output.caldav
+        keys = [f"caldav_calendar:{s.display_name}" for s in settings.source
+                if s.type == "caldav"]
+        return cls(Account.of(out), out.calendar, state=state, tz=settings.tz,
+                   source_keys=keys, readonly=bool(getattr(state, "readonly", False)))
+
+    @property
+    def meta_key(self) -> str:
+        return f"caldav_sink_calendar:{self.name}"
+
+    @property
+    def requests_sent(self) -> int:
+        conn = self.session._conn
+        return conn.requests_sent if conn is not None else 0
+
+    # -- the calendar -----------------------------------------------------------------
+    def calendar_url(self, *, create: bool) -> str | None:
+        if self._url is None:
+            self._url = self.session.calendar(self.calendar_spec, self.meta_key)
+        if self._url is None and create:
+            self._url = self._make_calendar()
+            self.session.remember_calendar(self.calendar_spec, self.meta_key, self._url)
+        if self._url is not None:
+            self._refuse_source(self._url)
+        return self._url
+
+    def _refuse_source(self, url: str) -> None:
+        for key in self.source_keys:
+            stored = self.state.meta_json(key)
+            if isinstance(stored, dict) and str(stored.get("url", "")).rstrip("/") == \
+                    url.rstrip("/"):
+                raise CalDavFailure(
+                    f"the suggestions calendar {self.calendar_spec!r} is also read as a "
+                    "source; legday-sync never writes into a calendar it reads",
+                    "give [output.caldav] a calendar of its own (the default "
+                    f"{DEFAULT_CALENDAR!r} is created for you)")
+
+    def _make_calendar(self) -> str:
+        conn = self.session.conn
+        if self.calendar_spec.lower().startswith(("http://", "https://", "/")):
+            url = conn.absolute(self.calendar_spec)
+            name = DEFAULT_CALENDAR
+        else:
+            slug = "legday-sync-" + hashlib.sha256(self.calendar_spec.encode()).hexdigest()[:8]
+            url = conn.absolute(conn.calendar_home().rstrip("/") + "/" + slug + "/")
+            name = self.calendar_spec
+        body = (f'<?xml version="1.0" encoding="utf-8"?><C:mkcalendar xmlns:D="DAV:" '
+                f'xmlns:C="{NS_CALDAV}" xmlns:A="{NS_APPLE}"><D:set><D:prop>'
+                f"<D:displayname>{xml_escape(name)}</D:displayname>"
+                f"<C:calendar-description>{xml_escape(DESCRIPTION)}</C:calendar-description>"
+                f"<A:calendar-color>{COLOR}</A:calendar-color>"
+                f'<C:supported-calendar-component-set><C:comp name="VEVENT"/>'
+                f"</C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>")
+        reply = conn.send("MKCALENDAR", url, body, what="creating the suggestions calendar",
+                          ok=(405, 409))
+        if reply.status in (405, 409):
+            # already there: made by a run that crashed before remembering it? only if ours
+            for c in conn.calendars():
+                if c.url.rstrip("/") == url.rstrip("/") and c.description.startswith(
+                        DESCRIPTION[:20]):
+                    return c.url
+            raise CalDavFailure(f"can't create the suggestions calendar at {url} "
+                                f"({reply.status}): something else is there",
+                                "set [output.caldav] calendar to another name")
+        log.info("created the suggestions calendar %r", name)
+        return url
+
+    # -- the port ---------------------------------------------------------------------
+    def load(self) -> dict[str, Held]:
+        try:
+            cal = self.calendar_url(create=False)
+            if cal is None:
+                return {}
+            try:
+                found = self.session.conn.query(cal)
+            except CalDavFailure as e:
+                if e.status not in (404, 410):
+                    raise
+                # the user deleted the whole calendar: everything in it counts as deleted
+                log.warning("the suggestions calendar is gone; a new one is made when there "
+                            "is something new to write")
+                self.session.remember_calendar(self.calendar_spec, self.meta_key, None)
+                self._url = None
+                return {}
+            self.session.remember_auth()
+        except CalDavFailure as e:
+            raise SinkError(self.name, e.message, e.fix) from None
+        out: dict[str, Held] = {}
+        self._seen = {}
+        for r in found:
+            held = to_held(r)
+            if held is None:
+                continue  # not ours: never touched
+            out[held.suggestion_id] = held
+            self._seen[held.suggestion_id] = (r.href, r.etag, int(held.extra["sequence"]))
+        return out
+
+    def apply(self, actions: Sequence[Action], now: datetime) -> dict[str, str]:
+        """Carry out ``actions``; returns the suggestions the user touched meanwhile
+        (id -> "edited" or "dismissed"), which were left as the user made them."""
+        if not actions:
+            return {}
+        touched: dict[str, str] = {}
+        try:
+            cal = self.calendar_url(create=True)
+            assert cal is not None
+            for a in actions:
+                what = self._write(cal, a, now)
+                if what:
+                    touched[a.suggestion_id] = what
+        except CalDavFailure as e:
+            raise SinkError(self.name, e.message, e.fix) from None
+        return touched
+
+    def _write(self, cal: str, a: Action, now: datetime) -> str | None:
+        conn = self.session.conn
+        href, etag, seq = self._seen.get(a.suggestion_id, (self._href(cal, a.suggestion_id),
+                                                           "", -1))
+        title = a.suggestion.title if a.suggestion is not None else a.suggestion_id[:8]
+        what = f"writing “{title}”"
+        if a.op == "delete":
+            hdrs = {"If-Match": etag} if etag else {}
+            reply = conn.send("DELETE", href, what=what, headers=hdrs, ok=(404, 410, 412))
+            if reply.status == 412:
+                now_there = conn.reread(cal, href)
+                if now_there is not None and to_held(now_there) is not None:
+                    return "edited"  # changed on the phone meanwhile: the user's now
+            return None
+        s = a.suggestion
+        assert s is not None, "create and update carry their suggestion"
+        if a.op == "create" or not etag:
+            reply = conn.send("PUT", href, render(s, self.tz, now, 0), what=what,
+                              headers={"If-None-Match": "*", "Content-Type": _ICS}, ok=(412,))
+            if reply.status == 412:
+                return self._reconcile(cal, href, s, now)
+            return None
+        reply = conn.send("PUT", href, render(s, self.tz, now, seq + 1), what=what,
+                          headers={"If-Match": etag, "Content-Type": _ICS}, ok=(404, 410, 412))
+        if reply.status in (404, 410):
+            return "dismissed"
+        if reply.status == 412:
+            now_there = conn.reread(cal, href)
+            if now_there is None:
+                return "dismissed"  # deleted on the phone meanwhile: stays deleted
+            held = to_held(now_there)
+            if held is None or held.fingerprint != s.fingerprint:
+                return "edited"
+        return None
+
+    def _reconcile(self, cal: str, href: str, s: Suggestion, now: datetime) -> str | None:
+        """A create met a resource of the same name: written before a crash (make it current)
+        unless it isn't ours, which is never touched."""
+        there = self.session.conn.reread(cal, href)
+        if there is None:
+            raise CalDavFailure(f"writing “{s.title}”: the server refused to create it (412) "
+                                "but holds nothing there", "run `legday-sync sync` again")
+        held = to_held(there)
+        if held is None or held.suggestion_id != s.id:
+            log.warning("%s holds something legday-sync didn't write; leaving it alone", href)
+            return "edited"
+        if held.fingerprint == s.fingerprint:
+            return None
+        reply = self.session.conn.send(
+            "PUT", href, render(s, self.tz, now, int(held.extra["sequence"]) + 1),
+            what=f"writing “{s.title}”", ok=(412,),
+            headers={"If-Match": there.etag, "Content-Type": _ICS} if there.etag else
+            {"Content-Type": _ICS})
+        return "edited" if reply.status == 412 else None
+
+    @staticmethod
+    def _href(cal: str, suggestion_id: str) -> str:
+        return cal.rstrip("/") + f"/{suggestion_id}.ics"
+
+
+_ICS = "text/calendar; charset=utf-8"
+
+
+def render(s: Suggestion, tz: ZoneInfo, now: datetime, sequence: int) -> str:
+    """The resource: one VEVENT (and the VTIMEZONE its times use)."""
+    now = now.astimezone(UTC).replace(microsecond=0)
+    cal = icalendar.Calendar()
+    cal.add("VERSION", "2.0")
+    cal.add("PRODID", PRODID)
+    local = tz.key != "UTC"
+    if local:
+        first, last = s.start.astimezone(tz).date(), s.end.astimezone(tz).date()
+        cal.add_component(icalendar.Timezone.from_tzid(
+            tz.key, first_date=first.replace(month=1, day=1),
+            last_date=last.replace(month=12, day=31)))
+    ev = icalendar.Event()
+    ev.add("UID", f"{s.id}@legday-sync")
+    ev.add("DTSTAMP", now)
+    ev.add("LAST-MODIFIED", now)
+    ev.add("SEQUENCE", sequence)
+    ev.add("DTSTART", s.start.astimezone(tz) if local else s.start.astimezone(UTC))
+    ev.add("DTEND", s.end.astimezone(tz) if local else s.end.astimezone(UTC))
+    ev.add("SUMMARY", s.title)
+    ev.add("DESCRIPTION", s.description)
+    ev.add("TRANSP", "TRANSPARENT")
+    ev.add("CATEGORIES", ["legday-sync", s.kind])
+    ev.add(PROP_ID, s.id)
+    ev.add(PROP_KIND, s.kind)
+    ev.add(PROP_RUN, s.run.start.astimezone(UTC).isoformat())
+    cal.add_component(ev)
+    return cal.to_ical().decode("utf-8")
+
+
+def to_held(r: Resource) -> Held | None:
+    """A resource as the sink holds it; None when it isn't one of ours (no marker)."""
+    try:
+        cal = icalendar.Calendar.from_ical(r.data)
+    except ValueError:
+        return None
+    for ev in cal.walk("VEVENT"):
+        sid = str(ev.get(PROP_ID, "") or "").strip()
+        if not sid:
+            continue
+        run_start = _run_start(ev)
+        try:
+            start, end = _utc(ev.decoded("DTSTART")), _utc(ev.decoded("DTEND"))
+        except (KeyError, AssertionError, ValueError):
+            # made all-day, or its end removed, on the phone: an edit
+            return Held(sid, "edited", start=run_start, extra={"sequence": _seq(ev)})
+        fp = digest(start.isoformat(), end.isoformat(), str(ev.get("SUMMARY", "")),
+                    str(ev.get("DESCRIPTION", "")))
+        return Held(sid, fp, start=run_start, extra={"sequence": _seq(ev)})
+    return None
+
+
+def _seq(ev: Any) -> int:
+    try:
+        return int(ev.get("SEQUENCE", 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _run_start(ev: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(ev.get(PROP_RUN)))
+    except (TypeError, ValueError):
+        return None
+
+
+def _utc(value: object) -> datetime:
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
