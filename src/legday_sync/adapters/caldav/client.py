@@ -207,17 +207,20 @@ class Connection:
         try:
             resp = self.client.request(self.absolute(url), method, body, hdrs)
         except dav_error.AuthorizationError as e:
-            status = getattr(e, "status", None) or 401
-            if str(status) == "403" or "403" in str(getattr(e, "reason", "")):
+            status = _status(e)
+            if status in ok:
+                return Reply(status, {}, None)  # e.g. 403: a sync-token the server forgot
+            if status == 403:
                 raise CalDavFailure(f"{what}: the server refused access (403) to "
                                     f"{redact_url(self.absolute(url))}",
                                     "check that this account may use that calendar",
                                     403) from None
             raise CalDavFailure(f"{what}: the server rejected the login for "
                                 f"{self.username!r} (401)", APP_PASSWORD_HELP, 401) from None
-        except dav_error.RateLimitError:
-            raise CalDavFailure(f"{what}: the server is busy or rate-limiting (429/503)",
-                                "try again later; nothing was changed", 503) from None
+        except dav_error.RateLimitError as e:
+            status = _status(e) if _status(e) in (429, 503) else 503
+            raise CalDavFailure(f"{what}: the server is busy ({status})",
+                                "try again later; nothing was changed", status) from None
         except Exception as e:
             raise self._transport_failure(e, what) from None
         reply = Reply(int(resp.status), dict(resp.headers or {}), getattr(resp, "tree", None))
@@ -225,6 +228,9 @@ class Connection:
             if self.auth_type is None:
                 self.auth_type = self.negotiated_auth
             return reply
+        if reply.status in (429, 503):
+            raise CalDavFailure(f"{what}: the server is busy ({reply.status})",
+                                "try again later; nothing was changed", reply.status)
         if reply.status >= 500:
             raise CalDavFailure(f"{what}: the server failed ({reply.status})",
                                 "try again later; nothing was changed", reply.status)
@@ -390,6 +396,15 @@ class Connection:
         """One resource as it is now (after a 412), or None when it is gone."""
         got = [r for r in self.multiget(calendar, [href]) if not r.gone and r.data]
         return got[0] if got else None
+
+
+def _status(e: Exception) -> int:
+    """401 or 403, from the library's AuthorizationError."""
+    for attr in ("status", "status_code"):
+        value = getattr(e, attr, None)
+        if str(value).isdigit():
+            return int(str(value))
+    return 403 if "403" in str(getattr(e, "reason", "")) else 401
 
 
 def xml_escape(text: str) -> str:
