@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import __version__
@@ -101,9 +102,28 @@ def cmd_check(args: argparse.Namespace) -> int:
                 console.print(f"    [yellow]warning:[/yellow] {w}")
     finally:
         state.close()
+    failed += _check_caldav(settings, console)
     if not settings.source:
         console.print("[yellow]no [[source]] configured: add a calendar to read[/yellow]")
     return EXIT_SOURCE if failed else EXIT_OK
+
+
+def _check_caldav(settings: Any, console: Any) -> int:
+    """CalDAV accounts: login, discovery, the calendars they show. Returns the failures."""
+    if not any(s.type == "caldav" for s in settings.source) and settings.output.caldav is None:
+        return 0
+    from rich.markup import escape
+
+    from ..adapters.caldav.check import check_accounts
+
+    failed = 0
+    for c in check_accounts(settings):
+        failed += not c.ok
+        mark = "[green]✓[/green]" if c.ok else "[red]✗[/red]"
+        console.print(f"{mark} CalDAV {escape(c.account)}: {escape(c.lines[0])}")
+        for line in c.lines[1:]:
+            console.print(f"    {line}", markup=False)
+    return failed
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
