@@ -57,6 +57,7 @@ class CalDavSink:
         self.source_keys = tuple(source_keys)
         self.session = Session(account, state, readonly=readonly)
         self._url: str | None = None
+        self._looked = False
         #: suggestion id -> (href, ETag, SEQUENCE) as load() saw them
         self._seen: dict[str, tuple[str, str, int]] = {}
 
@@ -79,7 +80,8 @@ class CalDavSink:
 
     # -- the calendar -----------------------------------------------------------------
     def calendar_url(self, *, create: bool) -> str | None:
-        if self._url is None:
+        if self._url is None and not self._looked:
+            self._looked = True  # not there: don't ask again before creating it
             self._url = self.session.calendar(self.calendar_spec, self.meta_key)
         if self._url is None and create:
             self._url = self._make_calendar()
@@ -144,7 +146,7 @@ class CalDavSink:
                 log.warning("the suggestions calendar is gone; a new one is made when there "
                             "is something new to write")
                 self.session.remember_calendar(self.calendar_spec, self.meta_key, None)
-                self._url = None
+                self._url, self._looked = None, True
                 return {}
             self.session.remember_auth()
         except CalDavFailure as e:
