@@ -8,7 +8,7 @@
    round with the median requests/s is reported, with its own latency percentiles
    (from wrk's output). Without wrk, a bounded Python load client
    (50 threads, keep-alive ``http.client``) does the same and the figure says so.
-4. "Without rendering", shown in-process: the WSGI app (``feed.Feed``) answers 2,000
+4. "Without rendering", shown in-process: the WSGI app (``web.app.Feed``) answers 2,000
    requests (1,000 full, 1,000 conditional) while ``sinks.ics.render`` and
    ``icalendar.Calendar.from_ical`` are patched to count calls: both must stay at 0. The
    body served is the bytes the last sync wrote, held in memory with its ETag.
@@ -119,7 +119,8 @@ def _no_render_check(feed_path: Path, state_dir: Path) -> dict[str, float]:
     import icalendar
 
     from legday_sync.adapters.ics import sink as ics_sink
-    from legday_sync.web import feed as feed_mod
+    from legday_sync.web.app import Feed
+    from legday_sync.web.token import ensure_token
 
     calls = {"render": 0, "from_ical": 0}
     real_render, real_parse = ics_sink.render, icalendar.Calendar.from_ical
@@ -130,8 +131,8 @@ def _no_render_check(feed_path: Path, state_dir: Path) -> dict[str, float]:
             return real(*a, **k)
         return wrapper
 
-    app = feed_mod.Feed(feed_path, state_dir, tz=ZoneInfo("Europe/Berlin"))
-    token = feed_mod.ensure_token(state_dir)
+    app = Feed(feed_path, state_dir, tz=ZoneInfo("Europe/Berlin"))
+    token = ensure_token(state_dir)
     etag = app.snapshot.etag
     statuses: dict[str, int] = {}
 

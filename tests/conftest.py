@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,20 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 #: the clock the example calendar is written around (a Monday morning in Berlin)
 EXAMPLE_NOW = "2026-11-23T06:00:00+01:00"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Subprocesses (`python -m legday_sync` in another cwd) run the code under test.
+
+    A relative PYTHONPATH such as `src` stops resolving once a test changes directory, and
+    the child would then import whatever legday_sync is installed instead.
+    """
+    import legday_sync
+
+    here = str(Path(legday_sync.__file__).resolve().parents[1])
+    rest = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+            if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([here, *rest]))
 
 
 @pytest.fixture

@@ -25,8 +25,10 @@ from .config import Settings
 from .errors import LegdayError, LockBusy
 from .redact import redact
 from .service import ics_output_path
-from .web.feed import Feed, FeedServer, ensure_token
+from .web.app import Feed
+from .web.server import FeedServer
 from .web.status_page import with_status_page
+from .web.token import ensure_token
 
 log = logging.getLogger(__name__)
 

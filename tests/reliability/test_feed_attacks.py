@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from legday_sync.web import feed as feed_module
-from legday_sync.web.feed import Feed, FeedServer, ensure_token
+from legday_sync.web import app as feed_module
+from legday_sync.web.app import Feed
+from legday_sync.web.server import FeedServer
+from legday_sync.web.token import ensure_token
 from tests.conftest import EXAMPLE_NOW, EXAMPLES
 
 pytestmark = pytest.mark.slow

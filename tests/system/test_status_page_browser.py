@@ -1,7 +1,7 @@
 """The status page in a real browser: headless Chromium loads it from a running server.
 
-The server is the real feed app (``feed.Feed``) wrapped by ``with_status_page`` and served
-by waitress (``feed.FeedServer``), on the example calendar with the clock pinned.
+The server is the real feed app (``web.app.Feed``) wrapped by ``with_status_page`` and served
+by waitress (``web.server.FeedServer``), on the example calendar with the clock pinned.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def server(example_dir: Path) -> Iterator[str]:
     from legday_sync.service import ics_output_path
-    from legday_sync.web.feed import Feed, FeedServer
+    from legday_sync.web.app import Feed
+    from legday_sync.web.server import FeedServer
 
     settings = config.load(example_dir / "legday-sync.toml")
     settings.state_dir.mkdir(parents=True, exist_ok=True)

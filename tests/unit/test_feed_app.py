@@ -16,15 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from legday_sync.adapters.ics.sink import StoredEvent, render
-from legday_sync.web import feed as feedmod
-from legday_sync.web.feed import (
-    EMPTY_MODIFIED,
-    Feed,
-    calendar_last_modified,
-    ensure_token,
-    none_match,
-    rotate_token,
-)
+from legday_sync.web import app as feedmod
+from legday_sync.web.app import EMPTY_MODIFIED, Feed, calendar_last_modified, none_match
+from legday_sync.web.token import ensure_token, rotate_token
 
 TZ = ZoneInfo("Europe/Berlin")
 MODIFIED = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)

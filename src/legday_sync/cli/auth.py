@@ -9,26 +9,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import ConfigError, ConfigProblem, LegdayError
-
-
-class AuthFlowError(LegdayError):
-    def __init__(self, message: str, fix: str = "") -> None:
-        super().__init__(f"{message}" + (f" — {fix}" if fix else ""))
-        self.message = message
-        self.fix = fix
+from ..errors import EXIT_OK, AuthError, ConfigError, ConfigProblem
+from .common import command, examples, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("auth", help="connect your Google account (OAuth in a browser)",
-                       description="Authorise legday-sync to read your Google calendars and "
-                                   "to keep a calendar of suggestions of its own.")
+    p = command(
+        sub, "auth", summary="connect your Google account (OAuth in a browser)",
+        description="Authorise legday-sync to read your Google calendars and to keep a "
+                    "calendar of suggestions of its own. The login is saved in the state "
+                    "folder, readable only by you.",
+        example=examples(("legday-sync auth", "opens a browser"),
+                         ("legday-sync auth --no-browser --port 8080",
+                          "on a server, through ssh -L 8080:localhost:8080")))
     p.add_argument("--no-browser", action="store_true",
                    help="don't open a browser: print the URL to open (e.g. on a server, "
                         "through `ssh -L PORT:localhost:PORT server`)")
     p.add_argument("--port", type=int, default=8080, metavar="N",
                    help="local port the browser is sent back to (default 8080; 0: any free)")
-    p.set_defaults(func=cmd_auth)
+    p.set_defaults(func=run)
 
 
 def client_secrets_path(settings) -> Path:
@@ -46,10 +45,9 @@ def client_secrets_path(settings) -> Path:
     return path
 
 
-def cmd_auth(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from ..adapters.google.api import SCOPES, token_path
     from ..adapters.state import ensure_private_dir, write_private
-    from .main import load_settings
 
     settings = load_settings(args)
     secrets = client_secrets_path(settings)
@@ -58,9 +56,9 @@ def cmd_auth(args: argparse.Namespace) -> int:
     try:
         flow = InstalledAppFlow.from_client_secrets_file(str(secrets), scopes=list(SCOPES))
     except ValueError as e:
-        raise AuthFlowError(f"{secrets} is not an OAuth client file ({e})",
-                            "create an OAuth client of type \"Desktop app\" and download "
-                            "its JSON") from None
+        raise AuthError(f"{secrets} is not an OAuth client file ({e})",
+                        "create an OAuth client of type \"Desktop app\" and download "
+                        "its JSON") from None
     prompt = ("Open this URL in a browser to connect legday-sync to Google Calendar:\n\n"
               "    {url}\n")
     if args.no_browser:
@@ -73,13 +71,13 @@ def cmd_auth(args: argparse.Namespace) -> int:
             success_message="legday-sync is connected. You can close this tab.",
             access_type="offline", prompt="consent")
     except OSError as e:
-        raise AuthFlowError(f"can't listen on localhost:{args.port} ({e.strerror or e})",
-                            "pick another port with --port N") from None
+        raise AuthError(f"can't listen on localhost:{args.port} ({e.strerror or e})",
+                        "pick another port with --port N") from None
     except Exception as e:  # oauthlib's errors (access denied, bad state) have no common base
-        raise AuthFlowError(f"Google sign-in did not complete: {e}",
-                            "run `legday-sync auth` again") from None
+        raise AuthError(f"Google sign-in did not complete: {e}",
+                        "run `legday-sync auth` again") from None
     ensure_private_dir(settings.state_dir)
     path = token_path(settings.state_dir)
     write_private(path, creds.to_json().encode("utf-8"))
     print(f"Connected. The login is saved in {path} (readable only by you).")
-    return 0
+    return EXIT_OK

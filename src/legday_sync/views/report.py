@@ -87,6 +87,8 @@ def _window(c: Conflict) -> str:
 
 
 def print_report(report: Report, console: Console, tz: tzinfo) -> None:
+    """Tables for people. Calendar text is escaped: a title like "[/]" prints as written."""
+    from rich.markup import escape as esc
     from rich.table import Table
 
     runs = sum(w.kind == "run" for w in report.workouts)
@@ -102,8 +104,8 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         t.add_column("rule", no_wrap=True)
         for c in report.conflicts:
             style = "red" if c.severity == "conflict" else "yellow"
-            t.add_row(f"{c.leg_day.event.title}\n{_when(c.leg_day.start, tz)}",
-                      f"{c.run.event.title} ({c.run.intensity})\n{_when(c.run.start, tz)}",
+            t.add_row(f"{esc(c.leg_day.event.title)}\n{_when(c.leg_day.start, tz)}",
+                      f"{esc(c.run.event.title)} ({c.run.intensity})\n{_when(c.run.start, tz)}",
                       f"{c.gap_hours:g} h", _window(c), f"[{style}]{c.rule}[/{style}]")
         console.print(t)
     else:
@@ -113,7 +115,7 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         for col in ("when", "suggestion", "kind"):
             t.add_column(col)
         for s in report.suggestions:
-            t.add_row(f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}", s.title, s.kind)
+            t.add_row(f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}", esc(s.title), s.kind)
         console.print(t)
     titles = {s.id: s.title for s in report.suggestions}
     if report.actions:
@@ -122,14 +124,15 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         for col in ("op", "target", "suggestion", "why"):
             t.add_column(col)
         for a in report.actions:
-            t.add_row(a.op, a.target, titles.get(a.suggestion_id, a.suggestion_id[:12]), a.reason)
+            t.add_row(a.op, esc(a.target), esc(titles.get(a.suggestion_id, a.suggestion_id[:12])),
+                      esc(a.reason))
         console.print(t)
     else:
         console.print("Nothing to write: the calendars already hold these suggestions.")
     for n in report.notes:
-        console.print(f"[dim]note:[/dim] {n}")
+        console.print(f"[dim]note:[/dim] {esc(n)}")
     for w in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {esc(w)}")
     for e in report.errors:
         fix = f" — {e.fix}" if e.fix else ""
-        console.print(f"[red]error:[/red] {e.source}: {e.message}{fix}")
+        console.print(f"[red]error:[/red] {esc(f'{e.source}: {e.message}{fix}')}")

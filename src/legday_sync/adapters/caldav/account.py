@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...errors import CalDavError
 from ...redact import redact_url
-from .client import CalDavFailure, CalendarInfo, Connection, read_password
+from .client import CalendarInfo, Connection, read_password
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,8 @@ class Session:
                 {"spec": f"{self.account.key}|{spec}", "url": url}))
 
 
-def no_such_calendar(spec: str, cals: list[CalendarInfo]) -> CalDavFailure:
+def no_such_calendar(spec: str, cals: list[CalendarInfo]) -> CalDavError:
     names = ", ".join(repr(c.name) for c in cals[:12]) or "none"
-    return CalDavFailure(f"no calendar {spec!r} in this account (it has: {names})",
+    return CalDavError(f"no calendar {spec!r} in this account (it has: {names})",
                          "set `calendar` to one of these names or to the calendar's full URL "
                          "(`legday-sync check` lists them)")

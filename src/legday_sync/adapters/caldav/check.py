@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ...errors import CalDavError
 from .account import Account
-from .client import CalDavFailure, Connection, read_password
+from .client import Connection, read_password
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _check(account: Account, reads: list[str], writes: str | None) -> AccountChe
                            password_command=account.password_command)
         conn = Connection(account.url, account.username, pw.value, timeout=account.timeout)
         cals = conn.calendars()
-    except CalDavFailure as e:
+    except CalDavError as e:
         return AccountCheck(False, label, (e.message + (f" — {e.fix}" if e.fix else ""),))
     lines = [f"warning: {w}" for w in pw.warnings]
     lines.append(f"logged in; {len(cals)} calendar(s):")

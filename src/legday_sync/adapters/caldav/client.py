@@ -4,7 +4,7 @@ The ``caldav`` library (imported only here, and only when a CalDAV source or sin
 is configured) carries the HTTP session and the authentication handshake; the
 requests themselves (REPORT, PUT with If-Match, …) are written out here so that
 each one is counted, its preconditions are ours, and every failure becomes a
-``CalDavFailure`` with a message and a fix — never a traceback, never the password.
+``CalDavError`` with a message and a fix — never a traceback, never the password.
 
 The auth scheme a server asked for is remembered (``auth_type``), so later
 connections send credentials at once instead of paying a 401 round trip.
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from ...errors import CalDavError
 from ...redact import redact_url, remember_secret
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,6 @@ APP_PASSWORD_HELP = (
     "password here — make one at account.apple.com → Sign-In and Security → App-Specific "
     "Passwords (iCloud) or Settings → Privacy & Security → Manage app passwords (Fastmail); "
     "Nextcloud: Settings → Security → Devices & sessions → Create new app password")
-
-
-class CalDavFailure(Exception):
-    """A request or a login failed; ``status`` is the HTTP status when there was one."""
-
-    def __init__(self, message: str, fix: str = "", status: int | None = None) -> None:
-        super().__init__(message)
-        self.message, self.fix, self.status = message, fix, status
 
 
 # -- the password ------------------------------------------------------------------------
@@ -64,11 +57,11 @@ def read_password(*, password_file: Path | None, password_command: str | None,
             mode = password_file.stat().st_mode
             text = password_file.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise CalDavFailure(f"password_file not found: {password_file}",
+            raise CalDavError(f"password_file not found: {password_file}",
                                 "create it with the password on one line, then "
                                 f"`chmod 600 {password_file}`") from None
         except (OSError, UnicodeDecodeError) as e:
-            raise CalDavFailure(f"can't read password_file {password_file}: "
+            raise CalDavError(f"can't read password_file {password_file}: "
                                 f"{getattr(e, 'strerror', None) or type(e).__name__}",
                                 "check the file's permissions") from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -81,23 +74,23 @@ def read_password(*, password_file: Path | None, password_command: str | None,
             done = subprocess.run(shlex.split(password_command), capture_output=True, text=True,
                                   timeout=timeout, check=False, stdin=subprocess.DEVNULL)
         except (OSError, ValueError) as e:
-            raise CalDavFailure(f"password_command could not be started: "
+            raise CalDavError(f"password_command could not be started: "
                                 f"{getattr(e, 'strerror', None) or e}",
                                 "check the command (it runs without a shell)") from None
         except subprocess.TimeoutExpired:
-            raise CalDavFailure(f"password_command took longer than {timeout:.0f} s",
+            raise CalDavError(f"password_command took longer than {timeout:.0f} s",
                                 "check that it doesn't wait for input") from None
         if done.returncode != 0:
             # its stderr is not shown: a password manager may print secrets there
-            raise CalDavFailure(f"password_command exited with status {done.returncode}",
+            raise CalDavError(f"password_command exited with status {done.returncode}",
                                 "run it by hand to see why") from None
         lines = done.stdout.splitlines()
         value = lines[0].strip() if lines else ""
         where = "password_command"
     else:
-        raise CalDavFailure("no password_file or password_command", "add one of them")
+        raise CalDavError("no password_file or password_command", "add one of them")
     if not value:
-        raise CalDavFailure(f"{where} gave an empty password",
+        raise CalDavError(f"{where} gave an empty password",
                             "put the password on the first line")
     remember_secret(value)
     return Password(value, warnings)
@@ -211,15 +204,15 @@ class Connection:
             if status in ok:
                 return Reply(status, {}, None)  # e.g. 403: a sync-token the server forgot
             if status == 403:
-                raise CalDavFailure(f"{what}: the server refused access (403) to "
+                raise CalDavError(f"{what}: the server refused access (403) to "
                                     f"{redact_url(self.absolute(url))}",
                                     "check that this account may use that calendar",
                                     403) from None
-            raise CalDavFailure(f"{what}: the server rejected the login for "
+            raise CalDavError(f"{what}: the server rejected the login for "
                                 f"{self.username!r} (401)", APP_PASSWORD_HELP, 401) from None
         except dav_error.RateLimitError as e:
             status = _status(e) if _status(e) in (429, 503) else 503
-            raise CalDavFailure(f"{what}: the server is busy ({status})",
+            raise CalDavError(f"{what}: the server is busy ({status})",
                                 "try again later; nothing was changed", status) from None
         except Exception as e:
             raise self._transport_failure(e, what) from None
@@ -229,29 +222,29 @@ class Connection:
                 self.auth_type = self.negotiated_auth
             return reply
         if reply.status in (429, 503):
-            raise CalDavFailure(f"{what}: the server is busy ({reply.status})",
+            raise CalDavError(f"{what}: the server is busy ({reply.status})",
                                 "try again later; nothing was changed", reply.status)
         if reply.status >= 500:
-            raise CalDavFailure(f"{what}: the server failed ({reply.status})",
+            raise CalDavError(f"{what}: the server failed ({reply.status})",
                                 "try again later; nothing was changed", reply.status)
-        raise CalDavFailure(f"{what}: unexpected answer {reply.status} from "
+        raise CalDavError(f"{what}: unexpected answer {reply.status} from "
                             f"{redact_url(self.absolute(url))}",
                             "check the url and calendar in the config", reply.status)
 
-    def _transport_failure(self, e: Exception, what: str) -> CalDavFailure:
+    def _transport_failure(self, e: Exception, what: str) -> CalDavError:
         name = type(e).__name__
         host = urlsplit(self.url).netloc.rpartition("@")[2]
         if "Timeout" in name:
-            return CalDavFailure(f"{what}: {host} did not answer within {self.timeout:.0f} s",
+            return CalDavError(f"{what}: {host} did not answer within {self.timeout:.0f} s",
                                  "check your connection; try again later")
         if "Connection" in name or "NameResolution" in name or isinstance(e, OSError):
-            return CalDavFailure(f"{what}: can't reach {host}",
+            return CalDavError(f"{what}: can't reach {host}",
                                  "check the url and your network connection")
         if "XMLSyntax" in name or "Parse" in name:
-            return CalDavFailure(f"{what}: the server's answer is not valid XML",
+            return CalDavError(f"{what}: the server's answer is not valid XML",
                                  "check that the url points at a CalDAV server")
         log.debug("caldav request failed: %s", name)
-        return CalDavFailure(f"{what}: request failed ({name})",
+        return CalDavError(f"{what}: request failed ({name})",
                              "check the url; try again later")
 
     # -- discovery ----------------------------------------------------------------------
@@ -265,7 +258,7 @@ class Connection:
     def _responses(self, reply: Reply, what: str) -> list[Any]:
         if reply.status != 207 or reply.tree is None or \
                 reply.tree.tag != _q(NS_DAV, "multistatus"):
-            raise CalDavFailure(f"{what}: the server's answer is not a WebDAV multistatus",
+            raise CalDavError(f"{what}: the server's answer is not a WebDAV multistatus",
                                 "check that the url points at a CalDAV server")
         return list(reply.tree.findall(_q(NS_DAV, "response")))
 
@@ -291,7 +284,7 @@ class Connection:
                 home = r.find(f".//{_q(NS_CALDAV, 'calendar-home-set')}/{_q(NS_DAV, 'href')}")
                 if home is not None and home.text:
                     return self.absolute(home.text.strip())
-        raise CalDavFailure(f"{what}: {redact_url(self.url)} names no calendar home",
+        raise CalDavError(f"{what}: {redact_url(self.url)} names no calendar home",
                             "use the server's CalDAV address (e.g. https://caldav.icloud.com/, "
                             "https://caldav.fastmail.com/, https://HOST/remote.php/dav/)")
 

@@ -27,10 +27,10 @@ import icalendar
 
 from ...core.model import Action, Suggestion, digest
 from ...core.ports import Held
-from ...errors import SinkError
+from ...errors import CalDavError, SinkError
 from ..ics.sink import PRODID, PROP_ID, PROP_KIND, PROP_RUN
 from .account import Account, Session
-from .client import NS_APPLE, NS_CALDAV, CalDavFailure, Resource, xml_escape
+from .client import NS_APPLE, NS_CALDAV, Resource, xml_escape
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class CalDavSink:
             stored = self.state.meta_json(key)
             if isinstance(stored, dict) and str(stored.get("url", "")).rstrip("/") == \
                     url.rstrip("/"):
-                raise CalDavFailure(
+                raise CalDavError(
                     f"the suggestions calendar {self.calendar_spec!r} is also read as a "
                     "source; legday-sync never writes into a calendar it reads",
                     "give [output.caldav] a calendar of its own (the default "
@@ -125,7 +125,7 @@ class CalDavSink:
                 if c.url.rstrip("/") == url.rstrip("/") and c.description.startswith(
                         DESCRIPTION[:20]):
                     return c.url
-            raise CalDavFailure(f"can't create the suggestions calendar at {url} "
+            raise CalDavError(f"can't create the suggestions calendar at {url} "
                                 f"({reply.status}): something else is there",
                                 "set [output.caldav] calendar to another name")
         log.info("created the suggestions calendar %r", name)
@@ -139,7 +139,7 @@ class CalDavSink:
                 return {}
             try:
                 found = self.session.conn.query(cal)
-            except CalDavFailure as e:
+            except CalDavError as e:
                 if e.status not in (404, 410):
                     raise
                 # the user deleted the whole calendar: everything in it counts as deleted
@@ -149,7 +149,7 @@ class CalDavSink:
                 self._url, self._looked = None, True
                 return {}
             self.session.remember_auth()
-        except CalDavFailure as e:
+        except CalDavError as e:
             raise SinkError(self.name, e.message, e.fix) from None
         out: dict[str, Held] = {}
         self._seen = {}
@@ -174,7 +174,7 @@ class CalDavSink:
                 what = self._write(cal, a, now)
                 if what:
                     touched[a.suggestion_id] = what
-        except CalDavFailure as e:
+        except CalDavError as e:
             raise SinkError(self.name, e.message, e.fix) from None
         return touched
 
@@ -218,7 +218,7 @@ class CalDavSink:
         unless it isn't ours, which is never touched."""
         there = self.session.conn.reread(cal, href)
         if there is None:
-            raise CalDavFailure(f"writing “{s.title}”: the server refused to create it (412) "
+            raise CalDavError(f"writing “{s.title}”: the server refused to create it (412) "
                                 "but holds nothing there", "run `legday-sync sync` again")
         held = to_held(there)
         if held is None or held.suggestion_id != s.id:

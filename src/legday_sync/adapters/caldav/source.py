@@ -30,10 +30,10 @@ from zoneinfo import ZoneInfo
 
 from ...core.model import Event, Window
 from ...core.ports import FetchResult
-from ...errors import SourceError
+from ...errors import CalDavError, SourceError
 from ..ics.source import PARSER_VERSION, parse_ics
 from .account import Account, Session, no_such_calendar
-from .client import CalDavFailure, Resource
+from .client import Resource
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,14 @@ class CalDavSource:
         try:
             try:
                 events, warnings = self._fetch(window)
-            except CalDavFailure as e:
+            except CalDavError as e:
                 if e.status not in (404, 410):
                     raise
                 # the calendar moved or was deleted: find it again by its name, once
                 self.session.remember_calendar(self.calendar_spec, self.calendar_key, None)
                 events, warnings = self._fetch(window)
             self.session.remember_auth()
-        except CalDavFailure as e:
+        except CalDavError as e:
             raise SourceError(self.name, e.message, e.fix,
                               detail={"status": e.status}) from None
         inside = sorted((e for e in events if _overlaps(e, window)),

@@ -1,4 +1,4 @@
-"""The .ics feed over HTTP: a small WSGI app, served by waitress.
+"""The .ics feed as a small WSGI app.
 
 The app holds one immutable :class:`Snapshot` (body, ETag, Last-Modified) and
 replaces it with a single reference assignment, which is atomic in CPython: a
@@ -8,25 +8,20 @@ request; the snapshot changes only when the .ics file's bytes change
 second so that a separate `legday-sync sync` process's writes show up).
 
 Routes: ``GET|HEAD /feed/<token>.ics`` (a wrong token is a 404) and
-``GET|HEAD /healthz`` (last sync status, no secrets). The token lives in
-``<state dir>/feed-token`` (mode 0600); it is re-read when that file changes,
-so ``legday-sync feed-url --rotate`` takes effect without a restart.
+``GET|HEAD /healthz`` (last sync status, no secrets). The token is re-read when its
+file changes (``web/token.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import os
 import re
-import secrets
-import socket
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,13 +30,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..adapters.state import ensure_private_dir, private_tmp
-from ..errors import LegdayError
 from ..redact import redact
+from .token import TokenFile
 
 log = logging.getLogger(__name__)
 
-TOKEN_NAME = "feed-token"
 #: the Last-Modified of the empty calendar served before the first sync
 EMPTY_MODIFIED = datetime(2000, 1, 1, tzinfo=UTC)
 CACHE_CONTROL = "private, max-age=300"
@@ -50,81 +43,7 @@ RECHECK_SECONDS = 1.0
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
-
-
-class ServeError(LegdayError):
-    """The feed server could not start (e.g. the port is taken)."""
-
-
-# -- the token ----------------------------------------------------------------------------
-def token_path(state_dir: Path) -> Path:
-    return state_dir / TOKEN_NAME
-
-
-def _new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def read_token(state_dir: Path) -> str | None:
-    try:
-        token = token_path(state_dir).read_text(encoding="ascii").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return None
-    return token or None
-
-
-def ensure_token(state_dir: Path) -> str:
-    """The feed token, created (0600, atomically, once) if there is none yet."""
-    token = read_token(state_dir)
-    if token:
-        return token
-    ensure_private_dir(state_dir)
-    path = token_path(state_dir)
-    tmp = private_tmp(path, (_new_token() + "\n").encode("ascii"))
-    try:
-        os.link(tmp, path)  # fails if another process created it first: then theirs wins
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    token = read_token(state_dir)
-    if not token:  # an empty file left by hand: replace it
-        return rotate_token(state_dir)
-    return token
-
-
-def rotate_token(state_dir: Path) -> str:
-    """Write a new token; the old feed URL stops working at once (the server re-reads)."""
-    ensure_private_dir(state_dir)
-    token = _new_token()
-    path = token_path(state_dir)
-    os.replace(private_tmp(path, (token + "\n").encode("ascii")), path)
-    return token
-
-
-class _TokenFile:
-    """The current token, re-read whenever the file's identity or mtime changes."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._key: tuple[int, int, int] | None = None
-        self._token: bytes | None = None
-        self._lock = threading.Lock()
-
-    def current(self) -> bytes | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None  # no token file: nothing matches (fail closed)
-        key = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if key != self._key:
-            with self._lock:
-                try:
-                    raw = self.path.read_bytes().strip()
-                except OSError:
-                    return None
-                self._token, self._key = (raw or None), key
-        return self._token
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 # -- the snapshot ----------------------------------------------------------------------
@@ -212,7 +131,7 @@ class Feed:
         self.path = path
         self.state_dir = state_dir
         self.watch = watch
-        self._token = _TokenFile(token_path(state_dir))
+        self._token = TokenFile(state_dir)
         self._empty = Snapshot.of(empty_calendar(tz, name), EMPTY_MODIFIED)
         self._snapshot = self._empty
         self._stat_key: tuple[int, int, int] | None = None
@@ -297,7 +216,8 @@ class Feed:
         token = self._token.current()
         # PATH_INFO is latin-1-decoded bytes (PEP 3333): compare bytes, never str
         if (token is None or not given.endswith(".ics")
-                or not hmac.compare_digest(given[:-4].encode("latin-1", "replace"), token)):
+                or not hmac.compare_digest(given[:-4].encode("latin-1", "replace"),
+                                           token.encode("ascii"))):
             return _plain("404 Not Found", "not found\n")
         if self.watch:
             self._maybe_recheck()
@@ -395,82 +315,3 @@ def public_status(raw: dict[str, Any]) -> dict[str, Any]:
 
     keep = ("time", "ok", "sources", "errors", "conflicts", "suggestions")
     return {k: clean(raw[k]) for k in keep if k in raw}
-
-
-# -- the server ---------------------------------------------------------------------------
-class FeedServer:
-    """waitress in a background thread, with limits and a clean stop."""
-
-    def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]], host: str,
-                 port: int, *, threads: int = 4) -> None:
-        from waitress.adjustments import Adjustments
-        from waitress.server import create_server
-
-        # a feed is ~100 KB: sent in one go, not in waitress's default 18 KB pieces (one poll
-        # round each), it serves ~3x the requests/s at a tenth of the p99. waitress 3 marks
-        # the knob deprecated; while it exists it is worth having, and once gone, skipped.
-        tuning = {"send_bytes": 28 * 9000} if hasattr(Adjustments, "send_bytes") else {}
-        self._map: dict[int, Any] = {}
-        # "Task queue depth is 1" per request under a burst: noise, not news, for a feed
-        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self.server = create_server(
-                    app, map=self._map, host=host, port=port, threads=threads,
-                    connection_limit=64, channel_timeout=30, cleanup_interval=15,
-                    max_request_header_size=16 * 1024, max_request_body_size=4 * 1024,
-                    ident="legday-sync", expose_tracebacks=False,
-                    clear_untrusted_proxy_headers=True, asyncore_use_poll=True,
-                    outbuf_overflow=4 * 1024 * 1024, **tuning)
-        except OSError as e:
-            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-            hint = (" — is another legday-sync daemon or serve running? Stop it, or change "
-                    "[feed] listen") if e.errno in (98, 48) else " — change [feed] listen"
-            raise ServeError(f"can't listen on {where}: {e.strerror or e}{hint}") from None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="feed-server", daemon=True)
-
-    @property
-    def port(self) -> int:
-        """The port actually bound (the first one, if the host resolved to several)."""
-        return int(self.server.effective_listen[0][1] if hasattr(self.server, "effective_listen")
-                   else self.server.effective_port)  # type: ignore[union-attr]
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _loop(self) -> None:
-        from waitress import wasyncore
-
-        while not self._stop.is_set():
-            wasyncore.loop(timeout=1.0, map=self._map, use_poll=True, count=1)
-        # stop in the loop's own thread: no socket is closed under a running poll()
-        self.server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
-        wasyncore.close_all(self._map)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        from waitress.trigger import trigger
-
-        self._stop.set()
-        for obj in list(self._map.values()):
-            if isinstance(obj, trigger):
-                with contextlib.suppress(OSError):
-                    obj.pull_trigger()  # wake the poll now rather than within a second
-                break
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-
-def feed_url(host: str, port: int, token: str, base_url: str | None = None) -> str:
-    if base_url:
-        return f"{base_url.rstrip('/')}/feed/{token}.ics"
-    if host in ("0.0.0.0", "::", ""):
-        host = socket.getfqdn()
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}/feed/{token}.ics"
-
-
-def webcal_url(url: str) -> str:
-    return re.sub(r"^https?://", "webcal://", url)
