@@ -24,7 +24,8 @@ def test_the_example_config_is_valid_and_complete() -> None:
                 "moderate_hours", "same_day_gap_hours", "heavy_extra_hours", "leg_day", "run",
                 "easy", "hard", "heavy", "ignore", "training_hours", "horizon_days", "name",
                 "type", "path", "url", "calendar_id", "[output.ics]", "[output.google]",
-                "calendar", "listen", "interval_minutes", "[state]", "dir", "client_secrets"):
+                "calendar", "listen", "interval_minutes", "[state]", "dir", "client_secrets",
+                "username", "password_file", "password_command", "[output.caldav]"):
         assert key in text, key
 
 
