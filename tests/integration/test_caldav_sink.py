@@ -218,3 +218,14 @@ def test_a_failing_server_is_an_error_with_a_fix(status: int, body: bytes, ctype
         assert says in sink_info.value.message
         assert PASSWORD not in str(info.value) + str(sink_info.value)
         assert USER  # the username may be named, the password never
+
+
+def test_an_update_raises_the_sequence_so_phones_take_it(radicale_server: Server,
+                                                        tmp_path: Path) -> None:
+    sink = caldav_sink(radicale_server, tmp_path)
+    a, _ = _create_all(sink)
+    sink.load()
+    sink.apply([Action("update", sink.name, a.id, replace(a, title="Walk instead"))], NOW)
+    ev = _calendar(radicale_server, sink.calendar_spec).event_by_uid(f"{a.id}@legday-sync")
+    assert int(ev.icalendar_component["SEQUENCE"]) == 1
+    assert str(ev.icalendar_component["SUMMARY"]) == "Walk instead"

@@ -242,3 +242,17 @@ def test_a_failing_password_command_is_a_clear_error(command: str, says: str,
     with pytest.raises(SourceError) as info:
         src.fetch(WINDOW)
     assert says in info.value.message
+
+
+def test_a_calendar_deleted_and_made_again_is_found_again(radicale_server: Server,
+                                                          tmp_path: Path) -> None:
+    cal = new_calendar(radicale_server)
+    name = cal.get_display_name()
+    cal.save_event(_single("a", "Leg day", "20261123T170000Z", "20261123T180000Z"))
+    src = caldav_source(radicale_server, tmp_path, name)
+    src.fetch(WINDOW)
+    cal.delete()
+    again = new_calendar(radicale_server, name)  # a new URL, the same name
+    again.save_event(_single("b", "Tempo run", "20261124T060000Z", "20261124T070000Z"))
+    assert [e.uid for e in caldav_source(radicale_server, tmp_path, name).fetch(
+        WINDOW).events] == ["b"]

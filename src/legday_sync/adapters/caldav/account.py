@@ -67,11 +67,13 @@ class Session:
         if scheme and self.state.meta(self.auth_key) != scheme:
             self.state.set_meta(self.auth_key, scheme)
 
-    def calendar(self, spec: str, meta_key: str) -> str | None:
-        """The URL of calendar ``spec``, from the state or by discovery (None: not there)."""
+    def calendar(self, spec: str, meta_key: str, *, rediscover: bool = False) -> str | None:
+        """The URL of calendar ``spec``, from the state or by discovery (None: not there).
+        ``rediscover``: the stored URL failed (404): ask the server again."""
         want = f"{self.account.key}|{spec}"
         stored = self.state.meta_json(meta_key)
-        if isinstance(stored, dict) and stored.get("spec") == want and stored.get("url"):
+        if not rediscover and isinstance(stored, dict) and stored.get("spec") == want \
+                and stored.get("url"):
             return str(stored["url"])
         found = self.conn.find_calendar(spec)
         if found is None:

@@ -317,12 +317,25 @@ class Connection:
             for c in self.calendars():
                 if c.url.rstrip("/") == want:
                     return c
-            return None
+            return self._calendar_at(want + "/")  # shared with you, outside your home
         cals = self.calendars()
         exact = [c for c in cals if c.name == spec]
         loose = [c for c in cals if c.name.casefold() == spec.casefold()]
         found = exact or loose
         return found[0] if found else None
+
+    def _calendar_at(self, url: str) -> CalendarInfo | None:
+        try:
+            found = self.propfind(url, "<D:resourcetype/><D:displayname/>", depth=0,
+                                  what="looking at the calendar")
+        except CalDavError as e:
+            if e.status in (403, 404, 410):
+                return None
+            raise
+        for r in found:
+            if r.find(f".//{_q(NS_DAV, 'resourcetype')}/{_q(NS_CALDAV, 'calendar')}") is not None:
+                return CalendarInfo(url=url, name=_text(r, NS_DAV, "displayname"))
+        return None
 
     def collection_state(self, url: str) -> tuple[str, str]:
         """(ctag, sync-token) of the calendar at ``url``: one PROPFIND."""
@@ -336,8 +349,8 @@ class Connection:
         out = []
         for r in self._responses(reply, what):
             href = _text(r, NS_DAV, "href")
-            if not href:
-                continue
+            if not href or href.endswith("/"):
+                continue  # a collection (some servers list the calendar itself), not an event
             status = " ".join(s.text or "" for s in r.findall(_q(NS_DAV, "status")))
             ok = any(" 200 " in (s.text or "") + " " for s in
                      r.findall(f".//{_q(NS_DAV, 'propstat')}/{_q(NS_DAV, 'status')}"))

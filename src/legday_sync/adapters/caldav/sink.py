@@ -158,7 +158,7 @@ class CalDavSink:
             if held is None:
                 continue  # not ours: never touched
             out[held.suggestion_id] = held
-            self._seen[held.suggestion_id] = (r.href, r.etag, int(held.extra["sequence"]))
+            self._seen[held.suggestion_id] = (r.href, r.etag, sequence(r))
         return out
 
     def apply(self, actions: Sequence[Action], now: datetime) -> dict[str, str]:
@@ -227,7 +227,7 @@ class CalDavSink:
         if held.fingerprint == s.fingerprint:
             return None
         reply = self.session.conn.send(
-            "PUT", href, render(s, self.tz, now, int(held.extra["sequence"]) + 1),
+            "PUT", href, render(s, self.tz, now, sequence(there) + 1),
             what=f"writing “{s.title}”", ok=(412,),
             headers={"If-Match": there.etag, "Content-Type": _ICS} if there.etag else
             {"Content-Type": _ICS})
@@ -286,17 +286,19 @@ def to_held(r: Resource) -> Held | None:
             start, end = _utc(ev.decoded("DTSTART")), _utc(ev.decoded("DTEND"))
         except (KeyError, AssertionError, ValueError):
             # made all-day, or its end removed, on the phone: an edit
-            return Held(sid, "edited", start=run_start, extra={"sequence": _seq(ev)})
+            return Held(sid, "edited", start=run_start)
         fp = digest(start.isoformat(), end.isoformat(), str(ev.get("SUMMARY", "")),
                     str(ev.get("DESCRIPTION", "")))
-        return Held(sid, fp, start=run_start, extra={"sequence": _seq(ev)})
+        return Held(sid, fp, start=run_start)
     return None
 
 
-def _seq(ev: Any) -> int:
+def sequence(r: Resource) -> int:
+    """The resource's SEQUENCE (an update sends it one higher, so phones take the change)."""
     try:
-        return int(ev.get("SEQUENCE", 0))
-    except (TypeError, ValueError):
+        cal = icalendar.Calendar.from_ical(r.data)
+        return max((int(ev.get("SEQUENCE", 0)) for ev in cal.walk("VEVENT")), default=0)
+    except (ValueError, TypeError):
         return 0
 
 

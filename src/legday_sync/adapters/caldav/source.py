@@ -82,8 +82,7 @@ class CalDavSource:
                 if e.status not in (404, 410):
                     raise
                 # the calendar moved or was deleted: find it again by its name, once
-                self.session.remember_calendar(self.calendar_spec, self.calendar_key, None)
-                events, warnings = self._fetch(window)
+                events, warnings = self._fetch(window, rediscover=True)
             self.session.remember_auth()
         except CalDavError as e:
             raise SourceError(self.name, e.message, e.fix,
@@ -92,15 +91,17 @@ class CalDavSource:
                         key=lambda e: (e.start, e.uid, e.original_start or e.start))
         return FetchResult(tuple(inside), tuple(self.session.warnings + warnings))
 
-    def calendar_url(self) -> str:
-        url = self.session.calendar(self.calendar_spec, self.calendar_key)
+    def calendar_url(self, *, rediscover: bool = False) -> str:
+        url = self.session.calendar(self.calendar_spec, self.calendar_key,
+                                    rediscover=rediscover)
         if url is None:
             raise no_such_calendar(self.calendar_spec, self.session.conn.calendars())
         return url
 
     # -- reading ---------------------------------------------------------------------------
-    def _fetch(self, window: Window) -> tuple[list[Event], list[str]]:
-        cal = self.calendar_url()
+    def _fetch(self, window: Window, *, rediscover: bool = False
+               ) -> tuple[list[Event], list[str]]:
+        cal = self.calendar_url(rediscover=rediscover)
         conn = self.session.conn
         stored = self.state.meta_json(self.items_key)
         if isinstance(stored, dict) and stored.get("url") == cal:
