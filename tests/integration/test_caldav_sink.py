@@ -229,3 +229,49 @@ def test_an_update_raises_the_sequence_so_phones_take_it(radicale_server: Server
     ev = _calendar(radicale_server, sink.calendar_spec).event_by_uid(f"{a.id}@legday-sync")
     assert int(ev.icalendar_component["SEQUENCE"]) == 1
     assert str(ev.icalendar_component["SUMMARY"]) == "Walk instead"
+
+
+def test_a_server_that_never_answers_fails_within_the_timeout(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    from legday_sync.adapters.caldav.account import Account
+    from legday_sync.adapters.caldav.source import CalDavSource
+    from legday_sync.adapters.state import State
+    from tests.caldav_support import BERLIN
+
+    with socket.socket() as silent:  # accepts connections, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        (tmp_path / "pw").write_text(PASSWORD)
+        src = CalDavSource("cal", Account(url, USER, tmp_path / "pw", timeout=1), "Training",
+                           tz=BERLIN, state=State(tmp_path / "state"))
+        t0 = time.monotonic()
+        with pytest.raises(SourceError) as info:
+            src.fetch(WINDOW)
+        assert time.monotonic() - t0 < 10
+    assert "did not answer within 1 s" in info.value.message
+
+
+def test_check_lists_the_calendars_and_flags_a_missing_one(radicale_server: Server,
+                                                          tmp_path: Path) -> None:
+    from legday_sync import config
+    from legday_sync.adapters.caldav.check import check_accounts
+
+    cal = new_calendar(radicale_server)
+    account = radicale_server.account(tmp_path)
+    base = {"url": radicale_server.url, "username": USER,
+            "password_file": str(account.password_file)}
+    ok = config.parse({"source": [{"type": "caldav", "calendar": cal.get_display_name(),
+                                   **base}], "output": {"caldav": base}}, base=tmp_path)
+    [result] = check_accounts(ok)
+    assert result.ok and result.lines[0].startswith("logged in;")
+    assert f"  {cal.get_display_name()}  (read as a source)" in result.lines
+    missing = config.parse({"source": [{"type": "caldav", "calendar": "Nope", **base}]},
+                           base=tmp_path)
+    [bad] = check_accounts(missing)
+    assert not bad.ok and any("no calendar 'Nope' here" in line for line in bad.lines)
+    account.password_file.write_text("wrong")
+    [denied] = check_accounts(ok)
+    assert not denied.ok and "app-specific password" in denied.lines[0]
