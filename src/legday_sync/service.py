@@ -154,7 +154,12 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             for a in p.actions:
                 if a.suggestion_id in touched:
                     status = touched[a.suggestion_id]
-                    state.set_status(sink.name, a.suggestion_id, status)  # type: ignore[arg-type]
+                    if a.suggestion is not None:  # recorded even when the ledger had lost it
+                        state.record(sink.name, a.suggestion_id, a.suggestion.fingerprint,
+                                     status, a.suggestion.run.start)  # type: ignore[arg-type]
+                    else:
+                        state.set_status(sink.name, a.suggestion_id,
+                                         status)  # type: ignore[arg-type]
                     report.notes.append(f"{a.suggestion_id[:8]} was {status} by you during "
                                         "the sync; left as you made it")
                 elif a.op == "delete":

@@ -275,3 +275,61 @@ def test_check_lists_the_calendars_and_flags_a_missing_one(radicale_server: Serv
     account.password_file.write_text("wrong")
     [denied] = check_accounts(ok)
     assert not denied.ok and "app-specific password" in denied.lines[0]
+
+
+def _record(sink: CalDavSink, sugg: list) -> None:
+    """What the service does after a successful apply: the ledger notes what was written."""
+    with sink.state.transaction():
+        for s in sugg:
+            sink.state.record(sink.name, s.id, s.fingerprint, "active", s.run.start)
+
+
+def test_a_deletion_on_the_phone_is_kept_on_the_server_for_a_new_machine(
+        radicale_server: Server, tmp_path: Path) -> None:
+    from legday_sync.core.plan import plan
+
+    sink = caldav_sink(radicale_server, tmp_path / "laptop")
+    a, b = _create_all(sink)
+    _record(sink, [a, b])
+    _calendar(radicale_server, sink.calendar_spec).event_by_uid(f"{a.id}@legday-sync").delete()
+    here = sink.load()  # this machine's ledger tells the deletion
+    assert here[a.id].deleted and not here[b.id].deleted
+    # a new machine: an empty state, the same account and calendar
+    fresh = caldav_sink(radicale_server, tmp_path / "new-machine", sink.calendar_spec)
+    held = fresh.load()
+    assert held[a.id].deleted and not held[b.id].deleted
+    p = plan(fresh.name, [a, b], held, {}, user_editable=True, now=NOW)
+    assert p.actions == [] and (a.id, "dismissed") in p.ledger
+
+
+def test_its_own_deletions_are_not_taken_for_the_users(radicale_server: Server,
+                                                       tmp_path: Path) -> None:
+    sink = caldav_sink(radicale_server, tmp_path / "laptop")
+    a, b = _create_all(sink)
+    _record(sink, [a, b])
+    sink.load()
+    sink.apply([Action("delete", sink.name, a.id)], NOW)
+    # a crash before the ledger forgot it: the next load must not call it the user's "no"
+    sink.load()
+    fresh = caldav_sink(radicale_server, tmp_path / "new-machine", sink.calendar_spec)
+    assert a.id not in fresh.load()
+
+
+def test_an_edit_on_the_phone_is_kept_by_a_machine_with_no_ledger(radicale_server: Server,
+                                                                  tmp_path: Path) -> None:
+    sink = caldav_sink(radicale_server, tmp_path / "laptop")
+    a, b = _create_all(sink)
+    ev = _calendar(radicale_server, sink.calendar_spec).event_by_uid(f"{a.id}@legday-sync")
+    ev.icalendar_component["SUMMARY"] = "My own plan"
+    ev.save()
+    fresh = caldav_sink(radicale_server, tmp_path / "new-machine", sink.calendar_spec)
+    fresh.load()
+    touched = fresh.apply([Action("update", fresh.name, a.id, replace(a, title="Newer")),
+                           Action("delete", fresh.name, a.id),
+                           Action("update", fresh.name, b.id, replace(b, title="Newer"))], NOW)
+    assert touched == {a.id: "edited"}
+    cal = _calendar(radicale_server, sink.calendar_spec)
+    assert str(cal.event_by_uid(f"{a.id}@legday-sync").icalendar_component["SUMMARY"]) == \
+        "My own plan"
+    assert str(cal.event_by_uid(f"{b.id}@legday-sync").icalendar_component["SUMMARY"]) == \
+        "Newer"  # not edited by the user: still the tool's to update

@@ -177,6 +177,18 @@ def test_a_new_user_with_a_caldav_account(server: Server, tmp_path: Path) -> Non
     assert f"{deleted}.ics" not in after_phone
     assert after_phone[f"{edited}.ics"][1] == "Easy spin on the bike instead"
 
+    # a new machine (a fresh state dir): the deleted one stays gone, the edited one the user's
+    (cfg.parent / ".state").rename(cfg.parent / ".state-old-machine")
+    moved = sync(cfg, "sync", "--json")
+    assert moved.returncode == 0, moved.stderr
+    acted = {a["suggestion_id"] for a in json.loads(moved.stdout)["actions"]
+             if a["target"] == "caldav"}
+    assert deleted not in acted  # the server keeps the user's deletions
+    # the edit shows in the event itself: planned as an update, refused by the sink
+    assert f"{edited[:8]} was edited by you" in " ".join(json.loads(moved.stdout)["notes"])
+    assert suggestions_on_phone(server) == after_phone
+    assert json.loads(sync(cfg, "sync", "--json").stdout)["actions"] == []
+
     # a wrong password: an error that says what to fix, nothing changed on the server
     (cfg.parent / "caldav-password").write_text("pw-PLANTED-wrong\n")
     wrong = sync(cfg, "sync", "--json")

@@ -167,3 +167,12 @@ def test_an_edited_suggestion_whose_conflict_resolved_is_never_deleted() -> None
             ledger.pop(a.suggestion_id, None)
         sink.apply(p.actions, NOW)
     assert sugg[0].id in sink.load()
+
+
+def test_a_tombstone_in_the_sink_is_a_dismissal_even_without_a_ledger() -> None:
+    """A new machine (no ledger) meets the user's deletion as the sink keeps it."""
+    sugg = wanted()
+    held = {sugg[0].id: Held(sugg[0].id, "", deleted=True, start=sugg[0].run.start)}
+    p = plan("x", sugg, held, {}, user_editable=True, now=NOW)
+    assert [(a.op, a.suggestion_id) for a in p.actions] == [("create", sugg[1].id)]
+    assert p.ledger == [(sugg[0].id, "dismissed")]

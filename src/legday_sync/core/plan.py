@@ -2,8 +2,9 @@
 
 The ledger remembers what the tool wrote (by suggestion id and content
 fingerprint), which is how it tells its own stale events from the user's
-decisions: an event that vanished from a user-editable sink was deleted by the
-user and stays dismissed while its conflict stands; one whose content no longer
+decisions: an event that vanished from a user-editable sink (or that the sink
+holds as a tombstone it did not make) was deleted by the user and stays
+dismissed while its conflict stands; one whose content no longer
 matches what was written was edited and is the user's from then on.
 """
 
@@ -77,7 +78,9 @@ def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
             continue
         if led is not None and led.status in ("dismissed", "edited") and user_editable:
             continue
-        if led is not None and user_editable and not present:
+        # gone since we wrote it, or a tombstone the sink did not make (the user's "no",
+        # seen even when the ledger was lost: a new machine, a crash before its commit)
+        if user_editable and not present and (led is not None or h is not None):
             out.ledger.append((s.id, "dismissed"))
             out.notes.append(f"“{s.title}” was deleted by you; it stays dismissed")
             continue

@@ -17,6 +17,7 @@ calendar that is also a source is never written.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
@@ -28,13 +29,17 @@ import icalendar
 from ...core.model import Action, Suggestion, digest
 from ...core.ports import Held
 from ...errors import CalDavError, SinkError
-from ..ics.sink import PRODID, PROP_ID, PROP_KIND, PROP_RUN
+from ..ics.sink import PRODID, PROP_FP, PROP_ID, PROP_KIND, PROP_RUN
 from .account import Account, Session
 from .client import NS_APPLE, NS_CALDAV, Resource, xml_escape
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CALENDAR = "legday-sync suggestions"
+#: a dead property of the suggestions calendar: "<id>@<run start>" per line
+NS_LEGDAY = "urn:x-legday-sync:"
+DISMISSED_PROP = "dismissed"
+MAX_DISMISSED = 500
 COLOR = "#E8743BFF"
 #: the calendar's description starts with this: how a crash-orphaned one is recognised
 DESCRIPTION = ("legday-sync: recovery-aware suggestions (what to do instead of a run too soon "
@@ -60,6 +65,8 @@ class CalDavSink:
         self._looked = False
         #: suggestion id -> (href, ETag, SEQUENCE) as load() saw them
         self._seen: dict[str, tuple[str, str, int]] = {}
+        #: suggestions load() saw edited by the user: never rewritten or deleted
+        self._edited: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Any, state: Any) -> CalDavSink:
@@ -152,14 +159,70 @@ class CalDavSink:
         except CalDavError as e:
             raise SinkError(self.name, e.message, e.fix) from None
         out: dict[str, Held] = {}
-        self._seen = {}
+        self._seen, self._edited = {}, set()
         for r in found:
             held = to_held(r)
             if held is None:
                 continue  # not ours: never touched
             out[held.suggestion_id] = held
             self._seen[held.suggestion_id] = (r.href, r.etag, sequence(r))
+            if edited_by_user(r):
+                self._edited.add(held.suggestion_id)
+        try:
+            dismissed = self._dismissals(cal, out)
+        except CalDavError as e:  # the memory is a help, not a condition: the ledger holds too
+            log.warning("can't keep the dismissed suggestions on the server: %s", e.message)
+            dismissed = {}
+        for sid, run_start in dismissed.items():
+            if sid not in out:  # a tombstone: the user deleted it (seen from any machine)
+                out[sid] = Held(sid, "", deleted=True, start=_parse_time(run_start))
         return out
+
+    # -- what the user deleted, kept on the server ---------------------------------------
+    def _dismissals(self, cal: str, held: dict[str, Held]) -> dict[str, str]:
+        """The suggestions the user deleted (id -> run start), kept in a property of the
+        calendar so that a new machine or a lost state dir knows them too. Adds the ones
+        this state's ledger shows missing (ours, written and gone, not deleted by us)."""
+        conn = self.session.conn
+        stored: dict[str, str] = {}
+        for r in conn.propfind(cal, f'<L:{DISMISSED_PROP} xmlns:L="{NS_LEGDAY}"/>', depth=0,
+                               what="reading the dismissed suggestions"):
+            for line in _text_of(r, NS_LEGDAY, DISMISSED_PROP).split():
+                sid, _, run_start = line.partition("@")
+                if sid:
+                    stored[sid] = run_start
+        ledger = self.state.ledger(self.name)
+        own = set(self.state.meta_json(self.own_key) or ()) & set(ledger)
+        gone = {sid: led.run_start.isoformat() for sid, led in ledger.items()
+                if sid not in held and sid not in own and sid not in stored}
+        if gone and not self.session.readonly:
+            keep = sorted({**stored, **gone}.items(), key=lambda kv: kv[1],
+                          reverse=True)[:MAX_DISMISSED]
+            text = "\n".join(f"{sid}@{run_start}" for sid, run_start in keep)
+            body = (f'<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:" '
+                    f'xmlns:L="{NS_LEGDAY}"><D:set><D:prop><L:{DISMISSED_PROP}>'
+                    f"{xml_escape(text)}</L:{DISMISSED_PROP}></D:prop></D:set>"
+                    "</D:propertyupdate>")
+            reply = conn.send("PROPPATCH", cal, body, what="keeping the dismissed suggestions")
+            if reply.tree is not None and any(
+                    " 200 " not in (st.text or "") + " " for st in reply.tree.iter(
+                        "{DAV:}status")):
+                raise CalDavError("the server does not keep custom calendar properties")
+            stored = dict(keep)
+        if not self.session.readonly and own != set(self.state.meta_json(self.own_key) or ()):
+            self.state.set_meta(self.own_key, json.dumps(sorted(own)))
+        return stored
+
+    @property
+    def own_key(self) -> str:
+        """State key: suggestions this sink deleted itself (not the user's dismissals)."""
+        return f"caldav_deleted_by_us:{self.name}"
+
+    def _deleting(self, sid: str) -> None:
+        """Note a deletion of ours before it is sent, so it is never taken for the user's."""
+        own = set(self.state.meta_json(self.own_key) or ())
+        if sid not in own and not self.session.readonly:
+            self.state.set_meta(self.own_key, json.dumps(sorted(own | {sid})))
 
     def apply(self, actions: Sequence[Action], now: datetime) -> dict[str, str]:
         """Carry out ``actions``; returns the suggestions the user touched meanwhile
@@ -184,7 +247,10 @@ class CalDavSink:
                                                            "", -1))
         title = a.suggestion.title if a.suggestion is not None else a.suggestion_id[:8]
         what = f"writing “{title}”"
+        if a.op != "create" and a.suggestion_id in self._edited:
+            return "edited"  # the user's now, whatever this machine's ledger knows
         if a.op == "delete":
+            self._deleting(a.suggestion_id)
             hdrs = {"If-Match": etag} if etag else {}
             reply = conn.send("DELETE", href, what=what, headers=hdrs, ok=(404, 410, 412))
             if reply.status == 412:
@@ -267,6 +333,8 @@ def render(s: Suggestion, tz: ZoneInfo, now: datetime, sequence: int) -> str:
     ev.add(PROP_ID, s.id)
     ev.add(PROP_KIND, s.kind)
     ev.add(PROP_RUN, s.run.start.astimezone(UTC).isoformat())
+    # what was written, inside the event: an edit shows even to a machine with no ledger
+    ev.add(PROP_FP, s.fingerprint)
     cal.add_component(ev)
     return cal.to_ical().decode("utf-8")
 
@@ -293,6 +361,20 @@ def to_held(r: Resource) -> Held | None:
     return None
 
 
+def edited_by_user(r: Resource) -> bool:
+    """Whether the resource no longer holds what legday-sync wrote into it (the fingerprint
+    it wrote is inside; an event from before that property counts as unedited)."""
+    held = to_held(r)
+    if held is None:
+        return True
+    try:
+        written = next((str(ev.get(PROP_FP, "")) for ev in
+                        icalendar.Calendar.from_ical(r.data).walk("VEVENT")), "")
+    except ValueError:
+        return True
+    return bool(written) and written != held.fingerprint
+
+
 def sequence(r: Resource) -> int:
     """The resource's SEQUENCE (an update sends it one higher, so phones take the change)."""
     try:
@@ -303,10 +385,19 @@ def sequence(r: Resource) -> int:
 
 
 def _run_start(ev: Any) -> datetime | None:
+    return _parse_time(str(ev.get(PROP_RUN)))
+
+
+def _parse_time(text: str) -> datetime | None:
     try:
-        return datetime.fromisoformat(str(ev.get(PROP_RUN)))
+        return datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return None
+
+
+def _text_of(el: Any, ns: str, tag: str) -> str:
+    found = el.find(f".//{{{ns}}}{tag}")
+    return (found.text or "") if found is not None else ""
 
 
 def _utc(value: object) -> datetime:
