@@ -333,3 +333,16 @@ def test_an_edit_on_the_phone_is_kept_by_a_machine_with_no_ledger(radicale_serve
         "My own plan"
     assert str(cal.event_by_uid(f"{b.id}@legday-sync").icalendar_component["SUMMARY"]) == \
         "Newer"  # not edited by the user: still the tool's to update
+
+
+def test_a_server_without_custom_properties_still_keeps_deletions_in_the_ledger(
+        xandikos_server: Server, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    sink = caldav_sink(xandikos_server, tmp_path / "laptop")
+    a, b = _create_all(sink)
+    _record(sink, [a, b])
+    _calendar(xandikos_server, sink.calendar_spec).event_by_uid(f"{a.id}@legday-sync").delete()
+    assert set(sink.load()) == {b.id}  # the ledger's entry for a tells the deletion
+    assert "a new machine won't know them" in caplog.text
+    before = sink.requests_sent
+    sink.load()  # it doesn't ask the server again
+    assert sink.requests_sent - before == 1  # the calendar-query alone

@@ -168,11 +168,15 @@ class CalDavSink:
             self._seen[held.suggestion_id] = (r.href, r.etag, sequence(r))
             if edited_by_user(r):
                 self._edited.add(held.suggestion_id)
-        try:
-            dismissed = self._dismissals(cal, out)
-        except CalDavError as e:  # the memory is a help, not a condition: the ledger holds too
-            log.warning("can't keep the dismissed suggestions on the server: %s", e.message)
-            dismissed = {}
+        dismissed: dict[str, str] = {}
+        if not self.state.meta(self.no_props_key):
+            try:
+                dismissed = self._dismissals(cal, out)
+            except CalDavError as e:  # a help, not a condition: this machine's ledger holds
+                log.warning("can't keep the dismissed suggestions on the server (%s); a new "
+                            "machine won't know them", e.message)
+                if not self.session.readonly:
+                    self.state.set_meta(self.no_props_key, "1")  # don't ask again
         for sid, run_start in dismissed.items():
             if sid not in out:  # a tombstone: the user deleted it (seen from any machine)
                 out[sid] = Held(sid, "", deleted=True, start=_parse_time(run_start))
@@ -212,6 +216,10 @@ class CalDavSink:
         if not self.session.readonly and own != set(self.state.meta_json(self.own_key) or ()):
             self.state.set_meta(self.own_key, json.dumps(sorted(own)))
         return stored
+
+    @property
+    def no_props_key(self) -> str:
+        return f"caldav_no_custom_props:{self.name}"
 
     @property
     def own_key(self) -> str:
