@@ -61,6 +61,7 @@ def test_the_calendar_is_made_with_a_colour_and_a_description(radicale_server: S
         assert str(ev[0]["UID"]) == f"{ev[0]['X-LEGDAY-SYNC']}@legday-sync"
 
 
+@pytest.mark.slow  # over half a second on the shared machine
 def test_an_event_without_the_marker_is_never_touched(radicale_server: Server,
                                                       tmp_path: Path) -> None:
     sink = caldav_sink(radicale_server, tmp_path)
@@ -77,6 +78,7 @@ def test_an_event_without_the_marker_is_never_touched(radicale_server: Server,
     assert left == [str(mine.url)]
 
 
+@pytest.mark.slow  # over half a second on the shared machine
 def test_a_second_apply_of_the_same_state_keeps_the_etags(radicale_server: Server,
                                                          tmp_path: Path) -> None:
     sink = caldav_sink(radicale_server, tmp_path)
@@ -91,6 +93,7 @@ def test_a_second_apply_of_the_same_state_keeps_the_etags(radicale_server: Serve
     assert {r.href: r.etag for r in sink.session.conn.query(url)} == before
 
 
+@pytest.mark.slow  # over half a second on the shared machine
 def test_an_edit_on_the_phone_between_read_and_write_is_kept(radicale_server: Server,
                                                              tmp_path: Path) -> None:
     sink = caldav_sink(radicale_server, tmp_path)
@@ -110,6 +113,7 @@ def test_an_edit_on_the_phone_between_read_and_write_is_kept(radicale_server: Se
     assert [str(e.url).rpartition("/")[2] for e in cal.events()] == [f"{a.id}.ics"]
 
 
+@pytest.mark.slow  # over half a second on the shared machine
 def test_a_delete_meets_an_edit_made_meanwhile_and_keeps_it(radicale_server: Server,
                                                             tmp_path: Path) -> None:
     sink = caldav_sink(radicale_server, tmp_path)
@@ -124,6 +128,7 @@ def test_a_delete_meets_an_edit_made_meanwhile_and_keeps_it(radicale_server: Ser
         "Keep this"
 
 
+@pytest.mark.slow  # over half a second on the shared machine
 def test_a_leftover_from_a_crash_is_made_current_not_duplicated(radicale_server: Server,
                                                                 tmp_path: Path) -> None:
     sink = caldav_sink(radicale_server, tmp_path)
@@ -197,6 +202,7 @@ def _bad_server(status: int, body: bytes, ctype: str) -> Iterator[str]:
         server.shutdown()
 
 
+@pytest.mark.slow  # over half a second on the shared machine
 @pytest.mark.parametrize("status, body, ctype, says", [
     (500, b"oops", "text/plain", "the server failed (500)"),
     (503, b"busy", "text/plain", "the server is busy (503)"),
@@ -231,6 +237,7 @@ def test_an_update_raises_the_sequence_so_phones_take_it(radicale_server: Server
     assert str(ev.icalendar_component["SUMMARY"]) == "Walk instead"
 
 
+@pytest.mark.slow  # over half a second on the shared machine
 def test_a_server_that_never_answers_fails_within_the_timeout(tmp_path: Path) -> None:
     import socket
     import time

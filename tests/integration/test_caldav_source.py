@@ -244,6 +244,7 @@ def test_a_failing_password_command_is_a_clear_error(command: str, says: str,
     assert says in info.value.message
 
 
+@pytest.mark.slow  # over half a second on the shared machine
 def test_a_calendar_deleted_and_made_again_is_found_again(radicale_server: Server,
                                                           tmp_path: Path) -> None:
     cal = new_calendar(radicale_server)

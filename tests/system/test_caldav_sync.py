@@ -124,6 +124,12 @@ def test_a_new_user_with_a_caldav_account(server: Server, tmp_path: Path) -> Non
     assert f"{SUGGESTIONS!r} will be created" in checked.stdout
     assert SUGGESTIONS not in [c.get_display_name() for c in server.phone().calendars()]
 
+    preview = sync(cfg, "sync", "--dry-run", "--json")
+    assert preview.returncode == 0, preview.stderr
+    assert {a["target"] for a in json.loads(preview.stdout)["actions"]} == {"ics", "caldav"}
+    assert SUGGESTIONS not in [c.get_display_name() for c in server.phone().calendars()]
+    assert not (cfg.parent / ".state" / "state.sqlite3").exists()  # --dry-run wrote nothing
+
     first = sync(cfg, "sync", "--json")
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
