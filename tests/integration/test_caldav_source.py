@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from legday_sync.adapters.caldav.client import read_password
+from legday_sync.adapters.caldav.password import read_password
 from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
 from tests.caldav_support import PASSWORD, USER, Server, caldav_source, new_calendar

@@ -11,7 +11,8 @@ from typing import Any
 
 from ...errors import CalDavError
 from ...redact import redact_url
-from .client import CalendarInfo, Connection, read_password
+from .client import CalendarInfo, Connection
+from .password import read_password
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 from ...errors import CalDavError
 from .account import Account
-from .client import Connection, read_password
+from .client import Connection
+from .password import read_password
 
 
 @dataclass(frozen=True)
