@@ -89,6 +89,7 @@ class Daemon:
         if self.stop_event.is_set():
             return False
         ok = False
+        pause = 0.0
         try:
             with self._wait_for_lock(sync_lock):
                 report = sync_once(self.settings, datetime.now(self.settings.tz))
@@ -104,6 +105,8 @@ class Daemon:
             else:
                 self.last_error = "; ".join(f"{e.source}: {e.message}" for e in report.errors)
                 log.warning("sync done with errors (%s): %s", redact(self.last_error), summary)
+                # a usage limit (Google: hours of read-only) is not helped by trying sooner
+                pause = max((e.retry_after for e in report.errors), default=0.0)
         except _Stopping:
             log.info("stopping: the scheduled sync was skipped")
             return False
@@ -121,9 +124,25 @@ class Daemon:
             self.runs += 1
             self.failures = 0 if ok else self.failures + 1
             failures = self.failures
-        if not ok:
+        if pause:
+            self._postpone(pause)
+        elif not ok:
             self._retry_soon(failures)
         return ok
+
+    def _postpone(self, seconds: float) -> None:
+        """No sync before ``seconds`` from now (and none sooner than the schedule's)."""
+        if self.scheduler is None or self.stop_event.is_set():
+            return
+        when = datetime.now(self.settings.tz) + timedelta(seconds=seconds)
+        try:
+            job = self.scheduler.get_job(JOB_ID)
+            if job is not None and (job.next_run_time is None or job.next_run_time < when):
+                job.modify(next_run_time=when)
+                log.warning("pausing syncs for %.0f minute(s), as the service asked",
+                            seconds / 60)
+        except Exception as e:  # the scheduler may be shutting down
+            log.debug("could not postpone the next run: %s", e)
 
     def _wait_for_lock(self, sync_lock: Any) -> contextlib.ExitStack:
         """The sync lock, waited for in short steps so that a signal still stops us promptly."""

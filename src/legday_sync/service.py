@@ -30,7 +30,16 @@ MAX_WARNINGS = 50
 
 def _problem(sink: str, e: LegdayError) -> SourceProblem:
     """A sink's failure as a report entry (SinkError and AuthError carry message and fix)."""
-    return SourceProblem(sink, str(getattr(e, "message", e)), getattr(e, "fix", ""))
+    return SourceProblem(sink, str(getattr(e, "message", e)), getattr(e, "fix", ""),
+                         _retry_after(e))
+
+
+def _retry_after(e: LegdayError) -> float:
+    detail = getattr(e, "detail", None) or {}
+    try:
+        return float(detail.get("retry_after", 0) or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def ics_output_path(settings: Settings) -> Path:
@@ -105,7 +114,7 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
         try:
             result = src.fetch(wide)
         except SourceError as e:
-            report.errors.append(SourceProblem(e.source, e.message, e.fix))
+            report.errors.append(SourceProblem(e.source, e.message, e.fix, _retry_after(e)))
             log.warning("source %s failed: %s", e.source, e.message)
             continue
         events.extend(result.events)
@@ -124,6 +133,12 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     report.events_read = decision.events_read
     plans: list[tuple[Sink, Plan]] = []
     for sink in sinks:
+        # a sink may stand aside with a reason (Google: the permission to write not granted);
+        # it is then neither planned for nor written, and its ledger stays as it is
+        why = getattr(sink, "unavailable", lambda: None)()
+        if why:
+            report.warnings.append(f"{sink.name}: {why}")
+            continue
         ledger = state.ledger(sink.name)
         if sink.user_editable and settled(suggestions, ledger, now):
             plans.append((sink, Plan()))  # nothing to write: spare the (remote) read
@@ -150,8 +165,10 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
         except LegdayError as e:
             report.errors.append(_problem(sink.name, e))
             continue
+        # a sink that records each write as it is acknowledged has done this part already
+        own_record = bool(getattr(sink, "records_writes", False))
         with state.transaction():
-            for a in p.actions:
+            for a in p.actions if not own_record else ():
                 if a.suggestion_id in touched:
                     status = touched[a.suggestion_id]
                     if a.suggestion is not None:  # recorded even when the ledger had lost it

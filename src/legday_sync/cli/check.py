@@ -50,10 +50,34 @@ def run(args: argparse.Namespace) -> int:
                 out.print(f"    [yellow]warning:[/yellow] {escape(w)}")
     finally:
         state.close()
+    _google_login(settings, out)
     failed += _check_caldav(settings, out)
     if not settings.source:
         out.print("[yellow]no \\[\\[source]] configured: add a calendar to read[/yellow]")
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _google_login(settings, out) -> None:
+    """The permissions the saved Google login holds (read from the file: no request)."""
+    if settings.output.google is None and not any(s.type == "google" for s in settings.source):
+        return
+    from rich.markup import escape
+
+    from ..adapters.google.login import saved_permissions
+    from ..errors import AuthError
+    from .auth import permission_lines
+
+    try:
+        perms = saved_permissions(settings.state_dir)
+    except AuthError as e:
+        out.print(f"[red]✗[/red] Google login: {escape(e.describe())}")
+        return
+    if perms is None:
+        out.print("[yellow]Google: not connected: run `legday-sync auth`[/yellow]")
+        return
+    out.print("Google permissions granted:")
+    for line in permission_lines(perms):
+        out.print(escape(line), highlight=False)
 
 
 def _check_caldav(settings: Any, out: Any) -> int:

@@ -18,6 +18,8 @@ class SourceProblem:
     source: str
     message: str
     fix: str = ""
+    #: seconds the service asked us to leave it alone (a usage limit); 0: retry as usual
+    retry_after: float = 0.0
 
 
 @dataclass
