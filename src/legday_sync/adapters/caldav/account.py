@@ -95,5 +95,5 @@ class Session:
 def no_such_calendar(spec: str, cals: list[CalendarInfo]) -> CalDavError:
     names = ", ".join(repr(c.name) for c in cals[:12]) or "none"
     return CalDavError(f"no calendar {spec!r} in this account (it has: {names})",
-                         "set `calendar` to one of these names or to the calendar's full URL "
-                         "(`legday-sync check` lists them)")
+                       "set `calendar` to one of these names or to the calendar's full URL "
+                       "(`legday-sync check` lists them)")

@@ -144,15 +144,15 @@ class Connection:
                 return Reply(status, {}, None)  # e.g. 403: a sync-token the server forgot
             if status == 403:
                 raise CalDavError(f"{what}: the server refused access (403) to "
-                                    f"{redact_url(self.absolute(url))}",
-                                    "check that this account may use that calendar",
-                                    403) from None
+                                  f"{redact_url(self.absolute(url))}",
+                                  "check that this account may use that calendar",
+                                  403) from None
             raise CalDavError(f"{what}: the server rejected the login for "
-                                f"{self.username!r} (401)", APP_PASSWORD_HELP, 401) from None
+                              f"{self.username!r} (401)", APP_PASSWORD_HELP, 401) from None
         except dav_error.RateLimitError as e:
             status = _status(e) if _status(e) in (429, 503) else 503
             raise CalDavError(f"{what}: the server is busy ({status})",
-                                "try again later; nothing was changed", status) from None
+                              "try again later; nothing was changed", status) from None
         except Exception as e:
             raise self._transport_failure(e, what) from None
         reply = Reply(int(resp.status), dict(resp.headers or {}), getattr(resp, "tree", None))
@@ -162,29 +162,29 @@ class Connection:
             return reply
         if reply.status in (429, 503):
             raise CalDavError(f"{what}: the server is busy ({reply.status})",
-                                "try again later; nothing was changed", reply.status)
+                              "try again later; nothing was changed", reply.status)
         if reply.status >= 500:
             raise CalDavError(f"{what}: the server failed ({reply.status})",
-                                "try again later; nothing was changed", reply.status)
+                              "try again later; nothing was changed", reply.status)
         raise CalDavError(f"{what}: unexpected answer {reply.status} from "
-                            f"{redact_url(self.absolute(url))}",
-                            "check the url and calendar in the config", reply.status)
+                          f"{redact_url(self.absolute(url))}",
+                          "check the url and calendar in the config", reply.status)
 
     def _transport_failure(self, e: Exception, what: str) -> CalDavError:
         name = type(e).__name__
         host = urlsplit(self.url).netloc.rpartition("@")[2]
         if "Timeout" in name:
             return CalDavError(f"{what}: {host} did not answer within {self.timeout:.0f} s",
-                                 "check your connection; try again later")
+                               "check your connection; try again later")
         if "Connection" in name or "NameResolution" in name or isinstance(e, OSError):
             return CalDavError(f"{what}: can't reach {host}",
-                                 "check the url and your network connection")
+                               "check the url and your network connection")
         if "XMLSyntax" in name or "Parse" in name:
             return CalDavError(f"{what}: the server's answer is not valid XML",
-                                 "check that the url points at a CalDAV server")
+                               "check that the url points at a CalDAV server")
         log.debug("caldav request failed: %s", name)
         return CalDavError(f"{what}: request failed ({name})",
-                             "check the url; try again later")
+                           "check the url; try again later")
 
     # -- discovery ----------------------------------------------------------------------
     def propfind(self, url: str, props: str, *, depth: int, what: str) -> list[Any]:
@@ -198,7 +198,7 @@ class Connection:
         if reply.status != 207 or reply.tree is None or \
                 reply.tree.tag != _q(NS_DAV, "multistatus"):
             raise CalDavError(f"{what}: the server's answer is not a WebDAV multistatus",
-                                "check that the url points at a CalDAV server")
+                              "check that the url points at a CalDAV server")
         return list(reply.tree.findall(_q(NS_DAV, "response")))
 
     def calendar_home(self) -> str:
@@ -224,8 +224,8 @@ class Connection:
                 if home is not None and home.text:
                     return self.absolute(home.text.strip())
         raise CalDavError(f"{what}: {redact_url(self.url)} names no calendar home",
-                            "use the server's CalDAV address (e.g. https://caldav.icloud.com/, "
-                            "https://caldav.fastmail.com/, https://HOST/remote.php/dav/)")
+                          "use the server's CalDAV address (e.g. https://caldav.icloud.com/, "
+                          "https://caldav.fastmail.com/, https://HOST/remote.php/dav/)")
 
     def calendars(self) -> list[CalendarInfo]:
         """Every calendar (VEVENT-capable collection) in the user's calendar home."""

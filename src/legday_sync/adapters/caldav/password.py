@@ -33,12 +33,12 @@ def read_password(*, password_file: Path | None, password_command: str | None,
             text = password_file.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise CalDavError(f"password_file not found: {password_file}",
-                                "create it with the password on one line, then "
-                                f"`chmod 600 {password_file}`") from None
+                              "create it with the password on one line, then "
+                              f"`chmod 600 {password_file}`") from None
         except (OSError, UnicodeDecodeError) as e:
             raise CalDavError(f"can't read password_file {password_file}: "
-                                f"{getattr(e, 'strerror', None) or type(e).__name__}",
-                                "check the file's permissions") from None
+                              f"{getattr(e, 'strerror', None) or type(e).__name__}",
+                              "check the file's permissions") from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             warnings.append(f"{password_file} is readable by other users: "
                             f"run `chmod 600 {password_file}`")
@@ -50,15 +50,15 @@ def read_password(*, password_file: Path | None, password_command: str | None,
                                   timeout=timeout, check=False, stdin=subprocess.DEVNULL)
         except (OSError, ValueError) as e:
             raise CalDavError(f"password_command could not be started: "
-                                f"{getattr(e, 'strerror', None) or e}",
-                                "check the command (it runs without a shell)") from None
+                              f"{getattr(e, 'strerror', None) or e}",
+                              "check the command (it runs without a shell)") from None
         except subprocess.TimeoutExpired:
             raise CalDavError(f"password_command took longer than {timeout:.0f} s",
-                                "check that it doesn't wait for input") from None
+                              "check that it doesn't wait for input") from None
         if done.returncode != 0:
             # its stderr is not shown: a password manager may print secrets there
             raise CalDavError(f"password_command exited with status {done.returncode}",
-                                "run it by hand to see why") from None
+                              "run it by hand to see why") from None
         lines = done.stdout.splitlines()
         value = lines[0].strip() if lines else ""
         where = "password_command"
@@ -66,6 +66,6 @@ def read_password(*, password_file: Path | None, password_command: str | None,
         raise CalDavError("no password_file or password_command", "add one of them")
     if not value:
         raise CalDavError(f"{where} gave an empty password",
-                            "put the password on the first line")
+                          "put the password on the first line")
     remember_secret(value)
     return Password(value, warnings)

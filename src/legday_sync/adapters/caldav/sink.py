@@ -133,8 +133,8 @@ class CalDavSink:
                         DESCRIPTION[:20]):
                     return c.url
             raise CalDavError(f"can't create the suggestions calendar at {url} "
-                                f"({reply.status}): something else is there",
-                                "set [output.caldav] calendar to another name")
+                              f"({reply.status}): something else is there",
+                              "set [output.caldav] calendar to another name")
         log.info("created the suggestions calendar %r", name)
         return url
 
@@ -293,11 +293,13 @@ class CalDavSink:
         there = self.session.conn.reread(cal, href)
         if there is None:
             raise CalDavError(f"writing “{s.title}”: the server refused to create it (412) "
-                                "but holds nothing there", "run `legday-sync sync` again")
+                              "but holds nothing there", "run `legday-sync sync` again")
         held = to_held(there)
         if held is None or held.suggestion_id != s.id:
             log.warning("%s holds something legday-sync didn't write; leaving it alone", href)
             return "edited"
+        if edited_by_user(there):
+            return "edited"  # written before a crash, then changed on the phone: theirs
         if held.fingerprint == s.fingerprint:
             return None
         reply = self.session.conn.send(
