@@ -90,7 +90,7 @@ def test_the_calendar_is_found_by_name_and_other_calendars_are_not_read(
 
 def test_an_unknown_calendar_name_lists_the_ones_there(radicale_server: Server,
                                                        tmp_path: Path) -> None:
-    there = new_calendar(radicale_server)
+    there = new_calendar(radicale_server, "AAA first of all")  # sorted first in the list
     with pytest.raises(SourceError) as info:
         caldav_source(radicale_server, tmp_path, "No such calendar").fetch(WINDOW)
     assert "No such calendar" in info.value.message

@@ -93,7 +93,10 @@ class Session:
 
 
 def no_such_calendar(spec: str, cals: list[CalendarInfo]) -> CalDavError:
-    names = ", ".join(repr(c.name) for c in cals[:12]) or "none"
+    shown = sorted(c.name for c in cals)
+    names = ", ".join(repr(n) for n in shown[:12]) or "none"
+    if len(shown) > 12:
+        names += f" and {len(shown) - 12} more"
     return CalDavError(f"no calendar {spec!r} in this account (it has: {names})",
                        "set `calendar` to one of these names or to the calendar's full URL "
                        "(`legday-sync check` lists them)")
