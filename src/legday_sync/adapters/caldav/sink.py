@@ -12,6 +12,11 @@ touched the resource in between: it is read again, and an event the user
 edited is theirs (reported back as "edited"), one the user deleted stays
 deleted ("dismissed"). Resources without the marker are never touched, and a
 calendar that is also a source is never written.
+
+The user's decisions outlive the state dir: the suggestions the user deleted are
+kept in a property of the calendar (tombstones for any machine), and each event
+carries the fingerprint of what was written (an edit shows without a ledger).
+The resource format is in ``event.py``.
 """
 
 from __future__ import annotations
@@ -20,18 +25,16 @@ import hashlib
 import json
 import logging
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-import icalendar
-
-from ...core.model import Action, Suggestion, digest
+from ...core.model import Action, Suggestion
 from ...core.ports import Held
 from ...errors import CalDavError, SinkError
-from ..ics.sink import PRODID, PROP_FP, PROP_ID, PROP_KIND, PROP_RUN
 from .account import Account, Session
-from .client import NS_APPLE, NS_CALDAV, Resource, xml_escape
+from .client import NS_APPLE, NS_CALDAV, xml_escape
+from .event import ICS_TYPE, edited_by_user, parse_time, render, sequence, to_held
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +182,7 @@ class CalDavSink:
                     self.state.set_meta(self.no_props_key, "1")  # don't ask again
         for sid, run_start in dismissed.items():
             if sid not in out:  # a tombstone: the user deleted it (seen from any machine)
-                out[sid] = Held(sid, "", deleted=True, start=_parse_time(run_start))
+                out[sid] = Held(sid, "", deleted=True, start=parse_time(run_start))
         return out
 
     # -- what the user deleted, kept on the server ---------------------------------------
@@ -270,12 +273,12 @@ class CalDavSink:
         assert s is not None, "create and update carry their suggestion"
         if a.op == "create" or not etag:
             reply = conn.send("PUT", href, render(s, self.tz, now, 0), what=what,
-                              headers={"If-None-Match": "*", "Content-Type": _ICS}, ok=(412,))
+                              headers={"If-None-Match": "*", "Content-Type": ICS_TYPE}, ok=(412,))
             if reply.status == 412:
                 return self._reconcile(cal, href, s, now)
             return None
         reply = conn.send("PUT", href, render(s, self.tz, now, seq + 1), what=what,
-                          headers={"If-Match": etag, "Content-Type": _ICS}, ok=(404, 410, 412))
+                          headers={"If-Match": etag, "Content-Type": ICS_TYPE}, ok=(404, 410, 412))
         if reply.status in (404, 410):
             return "dismissed"
         if reply.status == 412:
@@ -305,8 +308,8 @@ class CalDavSink:
         reply = self.session.conn.send(
             "PUT", href, render(s, self.tz, now, sequence(there) + 1),
             what=f"writing “{s.title}”", ok=(412,),
-            headers={"If-Match": there.etag, "Content-Type": _ICS} if there.etag else
-            {"Content-Type": _ICS})
+            headers={"If-Match": there.etag, "Content-Type": ICS_TYPE} if there.etag else
+            {"Content-Type": ICS_TYPE})
         return "edited" if reply.status == 412 else None
 
     @staticmethod
@@ -314,102 +317,6 @@ class CalDavSink:
         return cal.rstrip("/") + f"/{suggestion_id}.ics"
 
 
-_ICS = "text/calendar; charset=utf-8"
-
-
-def render(s: Suggestion, tz: ZoneInfo, now: datetime, sequence: int) -> str:
-    """The resource: one VEVENT (and the VTIMEZONE its times use)."""
-    now = now.astimezone(UTC).replace(microsecond=0)
-    cal = icalendar.Calendar()
-    cal.add("VERSION", "2.0")
-    cal.add("PRODID", PRODID)
-    local = tz.key != "UTC"
-    if local:
-        first, last = s.start.astimezone(tz).date(), s.end.astimezone(tz).date()
-        cal.add_component(icalendar.Timezone.from_tzid(
-            tz.key, first_date=first.replace(month=1, day=1),
-            last_date=last.replace(month=12, day=31)))
-    ev = icalendar.Event()
-    ev.add("UID", f"{s.id}@legday-sync")
-    ev.add("DTSTAMP", now)
-    ev.add("LAST-MODIFIED", now)
-    ev.add("SEQUENCE", sequence)
-    ev.add("DTSTART", s.start.astimezone(tz) if local else s.start.astimezone(UTC))
-    ev.add("DTEND", s.end.astimezone(tz) if local else s.end.astimezone(UTC))
-    ev.add("SUMMARY", s.title)
-    ev.add("DESCRIPTION", s.description)
-    ev.add("TRANSP", "TRANSPARENT")
-    ev.add("CATEGORIES", ["legday-sync", s.kind])
-    ev.add(PROP_ID, s.id)
-    ev.add(PROP_KIND, s.kind)
-    ev.add(PROP_RUN, s.run.start.astimezone(UTC).isoformat())
-    # what was written, inside the event: an edit shows even to a machine with no ledger
-    ev.add(PROP_FP, s.fingerprint)
-    cal.add_component(ev)
-    return cal.to_ical().decode("utf-8")
-
-
-def to_held(r: Resource) -> Held | None:
-    """A resource as the sink holds it; None when it isn't one of ours (no marker)."""
-    try:
-        cal = icalendar.Calendar.from_ical(r.data)
-    except ValueError:
-        return None
-    for ev in cal.walk("VEVENT"):
-        sid = str(ev.get(PROP_ID, "") or "").strip()
-        if not sid:
-            continue
-        run_start = _run_start(ev)
-        try:
-            start, end = _utc(ev.decoded("DTSTART")), _utc(ev.decoded("DTEND"))
-        except (KeyError, AssertionError, ValueError):
-            # made all-day, or its end removed, on the phone: an edit
-            return Held(sid, "edited", start=run_start)
-        fp = digest(start.isoformat(), end.isoformat(), str(ev.get("SUMMARY", "")),
-                    str(ev.get("DESCRIPTION", "")))
-        return Held(sid, fp, start=run_start)
-    return None
-
-
-def edited_by_user(r: Resource) -> bool:
-    """Whether the resource no longer holds what legday-sync wrote into it (the fingerprint
-    it wrote is inside; an event from before that property counts as unedited)."""
-    held = to_held(r)
-    if held is None:
-        return True
-    try:
-        written = next((str(ev.get(PROP_FP, "")) for ev in
-                        icalendar.Calendar.from_ical(r.data).walk("VEVENT")), "")
-    except ValueError:
-        return True
-    return bool(written) and written != held.fingerprint
-
-
-def sequence(r: Resource) -> int:
-    """The resource's SEQUENCE (an update sends it one higher, so phones take the change)."""
-    try:
-        cal = icalendar.Calendar.from_ical(r.data)
-        return max((int(ev.get("SEQUENCE", 0)) for ev in cal.walk("VEVENT")), default=0)
-    except (ValueError, TypeError):
-        return 0
-
-
-def _run_start(ev: Any) -> datetime | None:
-    return _parse_time(str(ev.get(PROP_RUN)))
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-
-
 def _text_of(el: Any, ns: str, tag: str) -> str:
     found = el.find(f".//{{{ns}}}{tag}")
     return (found.text or "") if found is not None else ""
-
-
-def _utc(value: object) -> datetime:
-    assert isinstance(value, datetime)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
