@@ -54,15 +54,17 @@ class Outcome:
     leftover_tmp: list[str]
 
 
-def _setup(root: Path, emu: CalendarEmulator, dav: Server) -> Path:
+def _setup(root: Path, emu: CalendarEmulator, dav: Server | None = None) -> Path:
+    """The example config writing to Google and, given a server, to CalDAV too."""
     root.mkdir(parents=True)
     shutil.copy(EXAMPLES / "training.ics", root / "training.ics")
     toml = (EXAMPLES / "legday-sync.toml").read_text(encoding="utf-8")
     toml += '\n[output.google]\ncalendar = "Legday suggestions"\n'
-    (root / "caldav-password").write_text(PASSWORD)
-    (root / "caldav-password").chmod(0o600)
-    toml += (f'\n[output.caldav]\nurl = "{dav.url}"\nusername = "{USER}"\n'
-             f'password_file = "caldav-password"\ncalendar = "{_dav_name(root)}"\n')
+    if dav is not None:
+        (root / "caldav-password").write_text(PASSWORD)
+        (root / "caldav-password").chmod(0o600)
+        toml += (f'\n[output.caldav]\nurl = "{dav.url}"\nusername = "{USER}"\n'
+                 f'password_file = "caldav-password"\ncalendar = "{_dav_name(root)}"\n')
     (root / "legday-sync.toml").write_text(toml, encoding="utf-8")
     state = ensure_private_dir(root / ".state")
     write_private(state / "google-token.json", emu.credentials().to_json().encode())
