@@ -4,8 +4,8 @@ The plain pipeline (``benchmarks.plain_pipeline``: full icalendar parse +
 x-wr-timezone + recurring-ical-events over the whole file) gives occurrences; this
 module turns them into ``model.Event``s the way the tool does (cancelled
 occurrences dropped, times in UTC, dates and floating times in the default zone),
-then runs ``classify_all`` + ``find_conflicts`` and applies the same window cuts
-as ``service._sync``. The results are sets of keys that compare across runs and
+then runs ``classify_all`` + ``without_duplicates`` + ``find_conflicts`` and applies the
+same window cuts as ``service._sync``. The results are sets of keys that compare across runs and
 processes:
 
 - workouts: ``(uid, start UTC ISO)``
@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from benchmarks import plain_pipeline
-from legday_sync.core.classify import Classifier, classify_all
+from legday_sync.core.classify import Classifier, classify_all, without_duplicates
 from legday_sync.core.model import Conflict, Event, Window, Workout
 from legday_sync.core.rules import Profile, find_conflicts
 
@@ -95,7 +95,9 @@ def conflict_key(c: Conflict) -> ConflictKey:
 def judge(events: Sequence[Event], window: Window, profile: Profile,
           classifier: Classifier | None = None) -> Judged:
     """Classify + rules, cut to ``window`` exactly as ``service._sync`` does."""
-    workouts = classify_all(classifier or Classifier(), events)
+    # one workout found twice (the same calendar added twice, a series and its override)
+    # counts once in the tool (judge.without_duplicates): count it once here too
+    workouts, _ = without_duplicates(classify_all(classifier or Classifier(), events))
     conflicts = find_conflicts(workouts, profile)
     return Judged(
         tuple(sorted(workout_key(w) for w in workouts

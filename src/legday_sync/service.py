@@ -73,7 +73,8 @@ def build_sinks(settings: Settings, state: State) -> list[Sink]:
     from .adapters.ics.sink import IcsFileSink
 
     sinks: list[Sink] = [IcsFileSink(ics_output_path(settings), tz=settings.tz,
-                                     calendar_name=settings.feed.name)]
+                                     calendar_name=settings.feed.name,
+                                     owner=settings.config_id)]
     if settings.output.google is not None:
         from .adapters.google.sink import GoogleSink
 
@@ -83,6 +84,22 @@ def build_sinks(settings: Settings, state: State) -> list[Sink]:
 
         sinks.append(CalDavSink.from_settings(settings, state))
     return sinks
+
+
+def sink_where(sink: Sink, settings: Settings) -> str:
+    """Where a sink puts the suggestions, in words (the report says where it wrote)."""
+    where = getattr(sink, "where", None)
+    if where:
+        return str(where)
+    if sink.name == "google" and settings.output.google is not None:
+        return f"the Google calendar “{settings.output.google.calendar}”"
+    return sink.name
+
+
+def _destinations(report: Report, sinks: Sequence[Sink], settings: Settings) -> list[str]:
+    """Where this sync wrote (or would write): every sink that didn't fail."""
+    failed = {e.source for e in report.errors}
+    return [sink_where(sink, settings) for sink in sinks if sink.name not in failed]
 
 
 def sync_once(settings: Settings, now: datetime, *, dry_run: bool = False,
@@ -107,6 +124,11 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     core = settings.judge_settings()
     wide = core.fetch_window(now)
     report = Report(dry_run=dry_run, now=now, window=core.window(now), profile=core.profile)
+    report.sources = [src.name for src in sources]
+    legacy = settings.legacy_state_note()
+    if legacy:
+        report.notes.append(legacy)
+    dismissed = state.dismissed()
 
     events: list[Event] = []
     extra_busy: list[Event] = []
@@ -115,7 +137,8 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             result = src.fetch(wide)
         except SourceError as e:
             report.errors.append(SourceProblem(e.source, e.message, e.fix, _retry_after(e)))
-            log.warning("source %s failed: %s", e.source, e.message)
+            # the report leads with it; a log line too would say it twice on the terminal
+            log.info("source %s failed: %s", e.source, e.message)
             continue
         events.extend(result.events)
         report.warnings.extend(f"{src.name}: {w}" for w in result.warnings[:MAX_WARNINGS])
@@ -131,6 +154,8 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     report.suggestions, suggestions = decision.suggestions, decision.suggestions
     report.notes.extend(decision.notes)
     report.events_read = decision.events_read
+    report.recognised_nothing = decision.recognised_nothing
+    report.dismissed = {s.id for s in suggestions if s.id in dismissed}
     plans: list[tuple[Sink, Plan]] = []
     for sink in sinks:
         # a sink may stand aside with a reason (Google: the permission to write not granted);
@@ -140,7 +165,7 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             report.warnings.append(f"{sink.name}: {why}")
             continue
         ledger = state.ledger(sink.name)
-        if sink.user_editable and settled(suggestions, ledger, now):
+        if sink.user_editable and settled(suggestions, ledger, now, dismissed):
             plans.append((sink, Plan()))  # nothing to write: spare the (remote) read
             continue
         try:
@@ -150,12 +175,14 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             continue
         p = plan(sink.name, suggestions, held, ledger,
                  user_editable=sink.user_editable, now=now, failed_sources=failed,
-                 keep_since=report.window.start)
+                 keep_since=report.window.start, dismissed=dismissed,
+                 owner=settings.config_id)
         plans.append((sink, p))
         report.actions.extend(p.actions)
         report.notes.extend(p.notes)
 
     if dry_run:
+        report.destinations = _destinations(report, sinks, settings)
         return report
     by_id = {s.id: s for s in suggestions}
     for sink, p in plans:
@@ -200,4 +227,9 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             "errors": [{"source": e.source, "message": e.message} for e in report.errors],
             "conflicts": len(report.conflicts), "suggestions": len(suggestions),
         }))
+        # what `dismiss ID` resolves ids and prefixes against
+        state.set_meta("suggestions", json.dumps([
+            {"id": s.id, "title": s.title, "run_start": s.run.start.isoformat()}
+            for s in suggestions]))
+    report.destinations = _destinations(report, sinks, settings)
     return report

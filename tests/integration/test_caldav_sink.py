@@ -353,3 +353,16 @@ def test_a_server_without_custom_properties_still_keeps_deletions_in_the_ledger(
     before = sink.requests_sent
     sink.load()  # it doesn't ask the server again
     assert sink.requests_sent - before == 1  # the calendar-query alone
+
+
+def test_two_configs_sharing_the_calendar_leave_each_others_suggestions(
+        radicale_server: Server, tmp_path: Path) -> None:
+    from legday_sync.core.plan import plan
+
+    mine = caldav_sink(radicale_server, tmp_path / "a", owner="aaaa1111")
+    a, b = _create_all(mine)
+    other = caldav_sink(radicale_server, tmp_path / "b", mine.calendar_spec, owner="bbbb2222")
+    held = other.load()
+    assert {h.owner for h in held.values()} == {"aaaa1111"}
+    p = plan(other.name, [], held, {}, user_editable=True, now=NOW, owner="bbbb2222")
+    assert p.actions == []  # the other config's suggestions are its own business

@@ -32,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
     out = console(args)
     out.print(f"[green]✓[/green] config {escape(str(settings.config_path))} is valid "
               f"(goal {settings.goal}, timezone {settings.tz.key})")
+    note = settings.legacy_state_note()
+    if note:
+        out.print(f"note: {note}", markup=False)
     window = settings.judge_settings().fetch_window(parse_now(args.now, settings.tz))
     failed = 0
     state = State(settings.state_dir, readonly=True)
@@ -52,8 +55,6 @@ def run(args: argparse.Namespace) -> int:
         state.close()
     _google_login(settings, out)
     failed += _check_caldav(settings, out)
-    if not settings.source:
-        out.print("[yellow]no \\[\\[source]] configured: add a calendar to read[/yellow]")
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -16,6 +16,8 @@ from . import (
     check,
     completion,
     daemon,
+    dismiss,
+    events,
     feed_url,
     init,
     man,
@@ -30,6 +32,8 @@ from .common import EXAMPLES, PROG, add_global_options
 COMMANDS: tuple[ModuleType, ...] = (
     sync,
     week,
+    events,
+    dismiss,
     rules,
     check,
     init,

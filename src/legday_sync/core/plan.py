@@ -39,13 +39,18 @@ class Plan:
 
 
 def settled(wanted: Sequence[Suggestion], ledger: Mapping[str, LedgerEntry],
-            now: datetime) -> bool:
+            now: datetime, dismissed: Collection[str] = frozenset()) -> bool:
     """Whether the ledger alone shows that a sink needs no write: every wanted suggestion
     was written as it is now (or the user dismissed or took it), and nothing the ledger
     holds for a future run was withdrawn. Then a user-editable sink need not even be read:
     whatever the user did there, the plan would leave it as it is."""
     ids = set()
     for s in wanted:
+        if s.id in dismissed:
+            led = ledger.get(s.id)
+            if led is not None and led.status == "active":
+                return False  # written before it was dismissed: it must leave the sink
+            continue
         ids.add(s.id)
         led = ledger.get(s.id)
         if led is None or (led.status == "active" and led.fingerprint != s.fingerprint):
@@ -55,7 +60,8 @@ def settled(wanted: Sequence[Suggestion], ledger: Mapping[str, LedgerEntry],
 
 def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
          ledger: Mapping[str, LedgerEntry], *, user_editable: bool, now: datetime,
-         failed_sources: Collection[str] = (), keep_since: datetime | None = None) -> Plan:
+         failed_sources: Collection[str] = (), keep_since: datetime | None = None,
+         dismissed: Collection[str] = frozenset(), owner: str | None = None) -> Plan:
     """Actions that make ``target`` hold ``wanted``, never touching what the user decided.
 
     While any source failed, nothing is updated or deleted: the failed source's
@@ -64,11 +70,19 @@ def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
     Suggestions for runs already past stay as history; in a sink only the tool writes
     (the feed) they leave once their run is older than ``keep_since``, so the feed
     doesn't grow forever. In the user's own calendar, history stays.
+
+    A ``dismissed`` suggestion (`legday-sync dismiss`, the status page) is not wanted:
+    it leaves the sink, even while a source fails (the user asked for exactly that).
+
+    ``owner`` is this config's id: an event the sink says another config wrote, and
+    that this config's ledger doesn't know, is that config's and is never deleted here.
     """
     out = Plan()
     frozen = bool(failed_sources)
     wanted_ids = set()
     for s in wanted:
+        if s.id in dismissed:
+            continue
         wanted_ids.add(s.id)
         led, h = ledger.get(s.id), held.get(s.id)
         present = h is not None and not h.deleted
@@ -99,6 +113,14 @@ def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
     for sid in sorted((set(held) | set(ledger)) - wanted_ids):
         led, h = ledger.get(sid), held.get(sid)
         present = h is not None and not h.deleted
+        if led is None and h is not None and h.owner and owner and h.owner != owner:
+            continue  # another config's suggestion: its own syncs look after it
+        if sid in dismissed:
+            if present and (not user_editable or led is None or h.fingerprint == led.fingerprint):
+                out.actions.append(Action("delete", target, sid, None, "dismissed"))
+            elif led is not None:
+                out.ledger.append((sid, None))
+            continue
         start = led.run_start if led is not None else (h.start if h is not None else None)
         if start is not None and start < now and (
                 user_editable or keep_since is None or start >= keep_since):

@@ -107,5 +107,11 @@ def feed_url(host: str, port: int, token: str, base_url: str | None = None) -> s
     return f"http://{host}:{port}/feed/{token}.ics"
 
 
+def page_url(feed: str) -> str:
+    """The status page's address, from the feed's: same base, ``/<token>/``."""
+    base, _, name = feed.rpartition("/feed/")
+    return f"{base}/{name.removesuffix('.ics')}/"
+
+
 def webcal_url(url: str) -> str:
     return re.sub(r"^https?://", "webcal://", url)

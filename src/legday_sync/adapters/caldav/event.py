@@ -16,14 +16,15 @@ import icalendar
 
 from ...core.model import Suggestion, digest
 from ...core.ports import Held
-from ..ics.sink import PRODID, PROP_FP, PROP_ID, PROP_KIND, PROP_RUN
+from ..ics.sink import PRODID, PROP_FP, PROP_ID, PROP_KIND, PROP_OWNER, PROP_RUN
 from .client import Resource
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 
 
-def render(s: Suggestion, tz: ZoneInfo, now: datetime, sequence: int) -> str:
-    """The resource: one VEVENT (and the VTIMEZONE its times use)."""
+def render(s: Suggestion, tz: ZoneInfo, now: datetime, sequence: int, owner: str = "") -> str:
+    """The resource: one VEVENT (and the VTIMEZONE its times use). ``owner``: the config
+    that writes it, so two configs sharing a calendar leave each other's events alone."""
     now = now.astimezone(UTC).replace(microsecond=0)
     cal = icalendar.Calendar()
     cal.add("VERSION", "2.0")
@@ -50,6 +51,8 @@ def render(s: Suggestion, tz: ZoneInfo, now: datetime, sequence: int) -> str:
     ev.add(PROP_RUN, s.run.start.astimezone(UTC).isoformat())
     # what was written, inside the event: an edit shows even to a machine with no ledger
     ev.add(PROP_FP, s.fingerprint)
+    if owner:
+        ev.add(PROP_OWNER, owner)
     cal.add_component(ev)
     return cal.to_ical().decode("utf-8")
 
@@ -72,7 +75,7 @@ def to_held(r: Resource) -> Held | None:
             return Held(sid, "edited", start=run_start)
         fp = digest(start.isoformat(), end.isoformat(), str(ev.get("SUMMARY", "")),
                     str(ev.get("DESCRIPTION", "")))
-        return Held(sid, fp, start=run_start)
+        return Held(sid, fp, start=run_start, owner=str(ev.get(PROP_OWNER, "")) or None)
     return None
 
 

@@ -56,8 +56,10 @@ class CalDavSink:
 
     def __init__(self, account: Account, calendar: str = DEFAULT_CALENDAR, *, state: Any,
                  tz: ZoneInfo, name: str = "caldav", source_keys: Collection[str] = (),
-                 readonly: bool = False) -> None:
+                 readonly: bool = False, owner: str = "") -> None:
         self.name = name
+        #: the config writing (Settings.config_id), recorded in each event
+        self.owner = owner
         self.calendar_spec = calendar
         self.state = state
         self.tz = tz
@@ -77,7 +79,8 @@ class CalDavSink:
         keys = [f"caldav_calendar:{s.display_name}" for s in settings.source
                 if s.type == "caldav"]
         return cls(Account.of(out), out.calendar, state=state, tz=settings.tz,
-                   source_keys=keys, readonly=bool(getattr(state, "readonly", False)))
+                   source_keys=keys, readonly=bool(getattr(state, "readonly", False)),
+                   owner=settings.config_id)
 
     @property
     def meta_key(self) -> str:
@@ -272,12 +275,12 @@ class CalDavSink:
         s = a.suggestion
         assert s is not None, "create and update carry their suggestion"
         if a.op == "create" or not etag:
-            reply = conn.send("PUT", href, render(s, self.tz, now, 0), what=what,
+            reply = conn.send("PUT", href, render(s, self.tz, now, 0, self.owner), what=what,
                               headers={"If-None-Match": "*", "Content-Type": ICS_TYPE}, ok=(412,))
             if reply.status == 412:
                 return self._reconcile(cal, href, s, now)
             return None
-        reply = conn.send("PUT", href, render(s, self.tz, now, seq + 1), what=what,
+        reply = conn.send("PUT", href, render(s, self.tz, now, seq + 1, self.owner), what=what,
                           headers={"If-Match": etag, "Content-Type": ICS_TYPE}, ok=(404, 410, 412))
         if reply.status in (404, 410):
             return "dismissed"
@@ -306,7 +309,7 @@ class CalDavSink:
         if held.fingerprint == s.fingerprint:
             return None
         reply = self.session.conn.send(
-            "PUT", href, render(s, self.tz, now, sequence(there) + 1),
+            "PUT", href, render(s, self.tz, now, sequence(there) + 1, self.owner),
             what=f"writing “{s.title}”", ok=(412,),
             headers={"If-Match": there.etag, "Content-Type": ICS_TYPE} if there.etag else
             {"Content-Type": ICS_TYPE})

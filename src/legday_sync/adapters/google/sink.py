@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 PROP_RUN = "legday_sync_run"
 PROP_KIND = "legday_sync_kind"
+#: which config wrote the event (Settings.config_id): another config's sync leaves it alone
+PROP_OWNER = "legday_sync_config"
 #: the calendar's description carries this, to find it again after a crash
 CALENDAR_MARKER = "legday-sync:"
 #: what follows the suggestion's own description in the event (not part of its fingerprint)
@@ -65,8 +67,9 @@ class GoogleSink:
     records_writes: ClassVar[bool] = True
 
     def __init__(self, calendar_name: str, *, state: Any, tz_name: str, connect: Any,
-                 name: str = "google") -> None:
+                 name: str = "google", owner: str = "") -> None:
         self.name = name
+        self.owner = owner
         self.calendar_name = calendar_name
         self.state = state
         self.tz_name = tz_name
@@ -85,7 +88,7 @@ class GoogleSink:
             return GoogleClient.connect(state_dir, save_refreshed=not readonly)
 
         return cls(settings.output.google.calendar, state=state, tz_name=settings.tz.key,
-                   connect=connect)
+                   connect=connect, owner=settings.config_id)
 
     @property
     def client(self) -> GoogleClient:
@@ -292,7 +295,7 @@ class GoogleSink:
                                                  sendUpdates="none")))
                 continue
             assert a.suggestion is not None, "create and update carry their suggestion"
-            body = event_body(a.suggestion)
+            body = event_body(a.suggestion, self.owner)
             if a.op == "create":
                 parts.append((key, events.insert(calendarId=cal, body=body,
                                                   sendUpdates="none")))
@@ -381,7 +384,7 @@ class GoogleSink:
             with self.state.transaction():
                 self._record(s, "active")
             return
-        body = _patch_body(event_body(s))
+        body = _patch_body(event_body(s, self.owner))
         body["status"] = "confirmed"
         self.client.call(events.patch(calendarId=cal, eventId=s.id, body=body,
                                       sendUpdates="none"), f"writing “{s.title}”")
@@ -416,7 +419,7 @@ def start_new_calendar(state: Any, sink_name: str = "google") -> str | None:
     return old
 
 
-def event_body(s: Suggestion) -> dict[str, Any]:
+def event_body(s: Suggestion, owner: str = "") -> dict[str, Any]:
     description = s.description
     url = s.run.event.url
     if url.startswith(("https://", "http://")):
@@ -431,7 +434,7 @@ def event_body(s: Suggestion) -> dict[str, Any]:
         "reminders": {"useDefault": False, "overrides": []},
         "extendedProperties": {"private": {
             MARKER: s.id, PROP_RUN: s.run.start.astimezone(UTC).isoformat(),
-            PROP_KIND: s.kind}},
+            PROP_KIND: s.kind, **({PROP_OWNER: owner} if owner else {})}},
     }
 
 
@@ -460,6 +463,7 @@ def to_held(item: dict) -> Held | None:
     fingerprint = digest(start.isoformat(), end.isoformat(), item.get("summary", ""),
                          description)
     return Held(str(sid), fingerprint, start=_run_start(private),
+                owner=private.get(PROP_OWNER) or None,
                 extra={"etag": item.get("etag", ""), "event_id": item["id"]})
 
 
