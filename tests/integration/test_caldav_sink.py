@@ -363,6 +363,7 @@ def test_two_configs_sharing_the_calendar_leave_each_others_suggestions(
     a, b = _create_all(mine)
     other = caldav_sink(radicale_server, tmp_path / "b", mine.calendar_spec, owner="bbbb2222")
     held = other.load()
+    assert set(held) == {a.id, b.id}
     assert {h.owner for h in held.values()} == {"aaaa1111"}
     p = plan(other.name, [], held, {}, user_editable=True, now=NOW, owner="bbbb2222")
     assert p.actions == []  # the other config's suggestions are its own business
