@@ -35,9 +35,11 @@ BENCHES = {
     "f": "benchmarks.bench_daemon_memory",
     "g": "benchmarks.bench_series_age",
     "p": "benchmarks.bench_planner",
+    "g": "benchmarks.bench_caldav",
 }
 PACKAGES = ("icalendar", "recurring-ical-events", "x-wr-timezone", "python-dateutil",
-            "pydantic", "waitress", "APScheduler", "google-api-python-client", "requests")
+            "pydantic", "waitress", "APScheduler", "google-api-python-client", "requests",
+            "caldav", "Radicale")
 COMMAND = "python -m benchmarks.run"
 
 

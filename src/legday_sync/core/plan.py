@@ -132,6 +132,10 @@ def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
             continue
         if present and (not user_editable or led is None or h.fingerprint == led.fingerprint):
             out.actions.append(Action("delete", target, sid, None, "conflict resolved"))
+        elif present and led is not None:
+            # edited by the user: keep the entry, or a later sync would take it for ours
+            if led.status != "edited":
+                out.ledger.append((sid, "edited"))
         elif led is not None:
             out.ledger.append((sid, None))
     return out
