@@ -1,4 +1,4 @@
-"""(g) Series age: the same 400 weekly series started 1 month, 1 year, 5 and 10 years back.
+"""(h) Series age: the same 400 weekly series started 1 month, 1 year, 5 and 10 years back.
 
 Each calendar is ``gen_old_series`` with every series started ``age`` days back: the
 same 20k events of history, the same weekdays, times, titles, exceptions, and COUNTs
@@ -65,7 +65,7 @@ def run(quick: bool = False) -> Figure:
     plain_ratio = plain_med["10 years"] / plain_med["1 month"]
     first = results["1 month"]
     return Figure(
-        key="g", name="series age: 400 weekly series started 1 month … 10 years back",
+        key="h", name="series age: 400 weekly series started 1 month … 10 years back",
         target=f"10 years within {TARGET:g}× of 1 month (whole process, cold); same results",
         ours=", ".join(f"{name} {fmt_s(med[name])}" for name in AGES),
         comparison="plain parse+expand: " + ", ".join(

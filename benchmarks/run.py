@@ -33,9 +33,9 @@ BENCHES = {
     "d": "benchmarks.bench_google",
     "e": "benchmarks.bench_feed",
     "f": "benchmarks.bench_daemon_memory",
-    "g": "benchmarks.bench_series_age",
-    "p": "benchmarks.bench_planner",
     "g": "benchmarks.bench_caldav",
+    "h": "benchmarks.bench_series_age",
+    "p": "benchmarks.bench_planner",
 }
 PACKAGES = ("icalendar", "recurring-ical-events", "x-wr-timezone", "python-dateutil",
             "pydantic", "waitress", "APScheduler", "google-api-python-client", "requests",
@@ -127,7 +127,7 @@ def write_markdown(figures: list[Figure], info: dict[str, str], quick: bool,
         "`benchmarks/plain_pipeline.py` (icalendar parse + x-wr-timezone + "
         "recurring-ical-events over the whole file). Target (a) also runs on "
         "`benchmarks/gen_old_series.py`'s calendar (the same history plus 400 weekly "
-        "series started up to ten years back, half ending by COUNT), and (g) on four "
+        "series started up to ten years back, half ending by COUNT), and (h) on four "
         "versions of it that differ only in how long ago the series started.",
         "",
         "| | benchmark | target | ours | plain / comparison | ratio | met? |",
