@@ -192,11 +192,22 @@ class Classifier:
     def away_word(self, event: Event) -> str | None:
         """The vocabulary's away word in the event's title or categories ("Urlaub",
         "vacances", "OOO"), for a planner that keeps moves off days away; None if none."""
+        key = (event.title, event.categories)
+        memo = self._away_memo
+        if key in memo:  # a calendar repeats its titles: read each one once
+            return memo[key]
+        word = None
         for f in (self._field("title", event.title),
                   self._field("categories", ", ".join(event.categories))):
             if "away" in f.hits:
-                return f.hits["away"][0]
-        return None
+                word = f.hits["away"][0]
+                break
+        memo[key] = word
+        return word
+
+    @cached_property
+    def _away_memo(self) -> dict[tuple[str, tuple[str, ...]], str | None]:
+        return {}
 
     # -- steps -------------------------------------------------------------------------------
     def _field(self, name: str, text: str) -> _Field:

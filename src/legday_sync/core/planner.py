@@ -163,6 +163,23 @@ class Session:
         return self.candidates[0].cost if self.candidates else _W_OPEN
 
 
+class _Why(NamedTuple):
+    """Why a recovery window rules a start out, worded on demand."""
+
+    leg: Workout
+    run: Workout
+    hours: float
+    for_run: bool
+    tz: ZoneInfo
+
+    def __str__(self) -> str:
+        if self.for_run:
+            return (f"within {self.hours:g} h of “{self.leg.event.title}” "
+                    f"({_local(self.leg.start, self.tz)})")
+        return (f"within {self.hours:g} h before “{self.run.event.title}” "
+                f"({_local(self.run.start, self.tz)})")
+
+
 class _Pos(NamedTuple):
     start: datetime
     end: datetime
@@ -297,8 +314,8 @@ class _Planner:
         others = [o.w for o in self.order if o is not s and not o.date_only]
         # per-day blocks from the workouts that stay (one run a day, no run on a leg day, ...)
         day_rule: dict[date, str] = {}
-        forbidden: list[tuple[datetime, datetime, str]] = []  # open intervals of starts
-        soft: list[tuple[datetime, datetime, str]] = []
+        forbidden: list[tuple[datetime, datetime, _Why]] = []  # open intervals of starts
+        soft: list[tuple[datetime, datetime]] = []
         dur = w.end - w.start
         n_fixed = len(fixed)
         for k, f in enumerate([*fixed, *others]):
@@ -313,25 +330,26 @@ class _Planner:
             window = self.profile.window_hours(leg, run)
             if window is None:
                 continue
-            label = (f"within {window:g} h of “{leg.event.title}” ({_local(leg.start, tz)})"
-                     if s.is_run else
-                     f"within {window:g} h before “{run.event.title}” "
-                     f"({_local(run.start, tz)})")
+            # the reason is worded only where it is shown (most pairs never are)
+            label = _Why(leg, run, window, s.is_run, tz)
             if s.date_only or f.event.all_day:
                 if not is_fixed:
                     continue
                 hours_needed = window
                 for d in _days(fday - timedelta(days=8), fday + timedelta(days=8)):
                     gap = ((fday - d).days if not s.is_run else (d - fday).days)
-                    if gap >= 0 and gap * 24 < hours_needed:
-                        day_rule.setdefault(d, label)
+                    if gap >= 0 and gap * 24 < hours_needed and d not in day_rule:
+                        day_rule[d] = str(label)
                 continue
             win = timedelta(hours=window)
-            into = forbidden if is_fixed else soft
             if s.is_run:  # run start in [leg.start, leg.end + window)
-                into.append((f.start - timedelta(microseconds=1), f.end + win, label))
+                span = (f.start - timedelta(microseconds=1), f.end + win)
             else:  # leg start in (run.start - dur - window, run.start]
-                into.append((f.start - dur - win, f.start + timedelta(microseconds=1), label))
+                span = (f.start - dur - win, f.start + timedelta(microseconds=1))
+            if is_fixed:
+                forbidden.append((*span, label))
+            else:
+                soft.append(span)
         candidates: list[Slot] = []
         side = self._side_cost(s)
         for day in _days(self._date(earliest), self._date(latest)):
@@ -379,8 +397,8 @@ class _Planner:
         return []
 
     def _slots_on(self, s: Session, day: date, dur: timedelta, earliest: datetime,
-                  latest: datetime, forbidden: list[tuple[datetime, datetime, str]],
-                  soft: list[tuple[datetime, datetime, str]], side: int) -> list[Slot] | str:
+                  latest: datetime, forbidden: list[tuple[datetime, datetime, _Why]],
+                  soft: list[tuple[datetime, datetime]], side: int) -> list[Slot] | str:
         tz, w = self.tz, s.w
         ranges = self.schedule.hours_on(day.weekday())
         if not ranges:
@@ -404,8 +422,8 @@ class _Planner:
         left = _subtract(free, [(p, q) for p, q, _ in windows])
         if not left:
             biggest = max(windows, key=lambda f: min(f[1], day_hi) - max(f[0], day_lo))
-            return biggest[2]
-        softs = [(p, q) for p, q, _ in soft if p < day_hi and q > day_lo]
+            return str(biggest[2])
+        softs = [(p, q) for p, q in soft if p < day_hi and q > day_lo]
         if softs:
             left = left + _subtract(left, softs)
         target_tod = w.start.astimezone(tz)
@@ -515,9 +533,10 @@ class _Planner:
         pos = {id(s): _Pos(s.w.start, s.w.end, s.day, False) for s in sessions}
         original = dict(pos)
         # the sessions a session's moves can reach at all (the only ones to check it against)
+        reach = [(s, *self.reach[id(s)]) for s in sessions]
         near: dict[int, list[Session]] = {
-            id(s): [t for t in sessions if t is not s and self.reach[id(t)][0] < self.reach[
-                id(s)][1] and self.reach[id(s)][0] < self.reach[id(t)][1]] for s in sessions}
+            id(s): [t for t, t_lo, t_hi in reach if t is not s and t_lo < s_hi and s_lo < t_hi]
+            for s, s_lo, s_hi in reach}
         moved: dict[int, Slot] = {}
         stay: set[int] = set()
         best_cost = [incumbent[0] if incumbent else _W_OPEN * (n + 1)]
@@ -572,14 +591,17 @@ class _Planner:
             return all(self._compatible(s, pos[id(s)], m, pos[id(m)])
                        for m in near[id(s)] if id(m) in moved)
 
+        pair_ids = [(id(r), id(leg), r.movable, leg.movable) for r, leg in pairs]
+
         def bound(i: int, exclude: tuple[Session, ...]) -> int:
             """A lower bound on the cost of conflicts i.. not touching ``exclude``."""
             total = 0
-            for j in range(i, n):
-                r, leg = pairs[j]
-                if id(r) in moved or id(leg) in moved or r in exclude or leg in exclude:
+            out = {id(s) for s in exclude}
+            for j in range(i, n):  # the search's inner loop: ids only, no attribute lookups
+                rid, lid, r_movable, leg_movable = pair_ids[j]
+                if rid in moved or lid in moved or rid in out or lid in out:
                     continue
-                if (id(r) in stay or not r.movable) and (id(leg) in stay or not leg.movable):
+                if (rid in stay or not r_movable) and (lid in stay or not leg_movable):
                     total += _W_OPEN
                 else:
                     total += cheapest[j]
