@@ -40,6 +40,7 @@ from benchmarks.common import (
     old_series_calendar,
     out_dir,
     run_cli,
+    warm_bytecode,
     write_config,
 )
 
@@ -78,6 +79,7 @@ def measure(cal: Path, *, label: str, rounds: int, plain_rounds: int) -> dict[st
     from legday_sync.core.model import Window
     from legday_sync.core.rules import Profile
 
+    warm_bytecode()
     ours: list[float] = []
     plain: list[dict[str, float]] = []
     doc = None

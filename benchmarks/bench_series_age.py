@@ -27,6 +27,7 @@ from benchmarks.common import (
     old_series_calendar,
     out_dir,
     run_cli,
+    warm_bytecode,
     write_config,
 )
 
@@ -43,6 +44,7 @@ def run(quick: bool = False) -> Figure:
     ours: dict[str, list[float]] = {name: [] for name in AGES}
     plain: dict[str, list[float]] = {name: [] for name in AGES}
     results = {}
+    warm_bytecode()
     for i in range(rounds):
         for name, cal in cals.items():
             folder = out_dir("age", name.replace(" ", "-")) / f"run{i}"
