@@ -425,6 +425,25 @@ def test_prefilter_keeps_old_series_and_far_moved_overrides() -> None:
         assert dropped not in reduced.text
 
 
+def test_prefilter_drops_only_status_and_transp_values_nothing_reads(tmp_path: Path) -> None:
+    data = cal(
+        "UID:a\nDTSTART:20240110T070000Z\nSUMMARY:plain\nSTATUS:CONFIRMED\nTRANSP:OPAQUE",
+        "UID:b\nDTSTART:20240111T070000Z\nSUMMARY:off\nstatus:cancelled",
+        "UID:c\nDTSTART:20240112T070000Z\nSUMMARY:free\nTRANSP:TRANSPARENT",
+        "UID:d\nDTSTART:20240113T070000Z\nSUMMARY:maybe\nSTATUS:TENTATIVE\nSEQUENCE:0",
+    )
+    text, _ = decode(data)
+    reduced = prefilter(text, JAN.start, JAN.end)
+    assert reduced is not None
+    for gone in ("STATUS:CONFIRMED", "TRANSP:OPAQUE", "STATUS:TENTATIVE"):
+        assert gone not in reduced.text
+    for kept in ("status:cancelled", "TRANSP:TRANSPARENT", "SEQUENCE:0"):
+        assert kept in reduced.text
+    events = fetch(tmp_path, data).events
+    assert [(e.title, e.transparent) for e in events] == [
+        ("plain", False), ("free", True), ("maybe", False)]
+
+
 def test_prefilter_gives_up_on_odd_structure() -> None:
     two = "BEGIN:VCALENDAR\nEND:VCALENDAR\nBEGIN:VCALENDAR\nEND:VCALENDAR\n"
     assert prefilter(two, JAN.start, JAN.end) is None

@@ -433,7 +433,10 @@ _USED = ("BEGIN", "END", "UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE"
          "EXRULE", "RECURRENCE-ID", "SEQUENCE", "STATUS", "SUMMARY", "DESCRIPTION",
          "CATEGORIES", "TRANSP", "URL", "X-LEGDAY-SYNC")
 _UNUSED_LINE = re.compile(
-    r"^(?!(?:" + "|".join(map(re.escape, _USED)) + r")[;:])[A-Za-z0-9-]+[;:][^\n]*\n",
+    r"^(?:(?!(?:" + "|".join(map(re.escape, _USED)) + r")[;:])[A-Za-z0-9-]+[;:][^\n]*"
+    # STATUS and TRANSP are read only for CANCELLED and TRANSPARENT: their other values
+    # say what their absence says
+    r"|STATUS:(?:CONFIRMED|TENTATIVE)[ \t]*|TRANSP:OPAQUE[ \t]*)\n",
     re.MULTILINE | re.IGNORECASE,
 )
 _BEGIN_LINE = re.compile(r"^BEGIN:", re.MULTILINE | re.IGNORECASE)
