@@ -311,7 +311,11 @@ class _Planner:
         fixed = self._fixed_near(earliest - margin, latest + margin)
         # the other sessions where they are now: they may move, so their windows only add
         # candidate times (the earliest start after a window), never rule times out
-        others = [o.w for o in self.order if o is not s and not o.date_only]
+        # (only those whose windows can reach a start in [earliest, latest]: a window
+        # lasts less than ``margin``, and a leg day's reaches back by its duration)
+        lo, hi = earliest - margin, latest + margin + 2 * (w.end - w.start)
+        others = [o.w for o in self.order
+                  if o is not s and not o.date_only and o.w.end > lo and o.w.start < hi]
         # per-day blocks from the workouts that stay (one run a day, no run on a leg day, ...)
         day_rule: dict[date, str] = {}
         forbidden: list[tuple[datetime, datetime, _Why]] = []  # open intervals of starts
