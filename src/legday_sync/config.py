@@ -278,7 +278,7 @@ def parse(raw: dict[str, Any], *, base: Path, config_path: Path | None = None) -
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(str(config_path or "<config>"), _problems(e, raw)) from None
+        raise ConfigError(str(config_path or "<config>"), _problems(e)) from None
     settings = _resolve_paths(settings, base)
     settings = settings.model_copy(update={"config_path": config_path})
     missing = [
@@ -344,7 +344,7 @@ def _key(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _problems(e: ValidationError, raw: dict[str, Any]) -> list[ConfigProblem]:
+def _problems(e: ValidationError) -> list[ConfigProblem]:
     problems = []
     for err in e.errors():
         loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))

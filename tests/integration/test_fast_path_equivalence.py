@@ -41,12 +41,6 @@ def _key(e: Event) -> tuple[str, str, str, str]:
     return (e.uid, e.start.isoformat(), e.end.isoformat(), e.title)
 
 
-def _overlaps(e: Event, w: Window) -> bool:
-    if e.start == e.end:
-        return w.start <= e.start < w.end
-    return e.start < w.end and e.end > w.start
-
-
 def _cutting_window(events: list[Event]) -> Window:
     """A ~2-week window whose start and end fall inside timed events (not on a boundary)."""
     timed = sorted((e for e in events if not e.all_day and e.end - e.start >= timedelta(
@@ -67,7 +61,7 @@ def generated(request, tmp_path_factory) -> tuple[int, Path, object]:
 
 def _plain_events(cal: object, window: Window) -> list[Event]:
     comps = plain_pipeline.expand(cal, window.start, window.end)
-    return [e for e in to_events(comps, source="cal", tz=BERLIN) if _overlaps(e, window)]
+    return [e for e in to_events(comps, source="cal", tz=BERLIN) if window.overlaps(e.start, e.end)]
 
 
 def _fast_events(path: Path, window: Window) -> list[Event]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from legday_sync.adapters.state import ensure_private_dir, write_private
+from legday_sync.adapters.files import ensure_private_dir, write_private
 from tests.conftest import EXAMPLE_NOW, EXAMPLES, ROOT
 from tests.google_emulator import CalendarEmulator
 from tests.reliability.crashhook import SEPARATOR

@@ -46,8 +46,8 @@ def client_secrets_path(settings) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..adapters.files import ensure_private_dir, write_private
     from ..adapters.google.api import SCOPES, token_path
-    from ..adapters.state import ensure_private_dir, write_private
 
     settings = load_settings(args)
     secrets = client_secrets_path(settings)

@@ -34,11 +34,23 @@ class JudgeSettings:
         return Window(now - timedelta(days=self.past_days), now + timedelta(days=self.future_days))
 
     def fetch_window(self, now: datetime) -> Window:
-        """What the sources must cover: leg days whose recovery reaches into the window, and
-        the days after it where a moved session may land."""
-        w = self.window(now)
-        return Window(w.start - timedelta(hours=self.profile.max_window_hours + 24),
-                      w.end + timedelta(days=self.schedule.horizon_days + 1))
+        """What the sources must cover for the window at ``now``."""
+        return widened(self.window(now), self.profile, self.schedule.horizon_days)
+
+
+def widened(window: Window, profile: Profile, horizon_days: int) -> Window:
+    """What the sources must cover for ``window``: leg days whose recovery reaches into it,
+    and the days after it where a moved session may land."""
+    return Window(window.start - timedelta(hours=profile.max_window_hours + 24),
+                  window.end + timedelta(days=horizon_days + 1))
+
+
+def cut(workouts: Sequence[Workout], conflicts: Sequence[Conflict],
+        window: Window) -> tuple[list[Workout], list[Conflict]]:
+    """What a report shows of ``window``: workouts that overlap it, and conflicts whose run
+    starts in it (a leg day before the window still counts against a run inside)."""
+    return ([w for w in workouts if window.overlaps(w.start, w.end)],
+            [c for c in conflicts if window.start <= c.run.start < window.end])
 
 
 @dataclass
@@ -69,8 +81,7 @@ def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSetting
             f"{len(copies)} workout(s) appear in more than one calendar and count once, e.g. "
             f"“{copies[0].event.title}” in “{copies[0].event.source}”")
     conflicts = find_conflicts(workouts, settings.profile)
-    decision.workouts = [w for w in workouts if w.end > window.start and w.start < window.end]
-    decision.conflicts = [c for c in conflicts if window.start <= c.run.start < window.end]
+    decision.workouts, decision.conflicts = cut(workouts, conflicts, window)
     suggestions, notes = suggest(decision.conflicts, workouts, [*events, *busy],
                                  settings.profile, settings.schedule, now)
     decision.suggestions = suggestions

@@ -7,7 +7,7 @@ adapter and against the in-memory fakes in ``legday_sync.adapters.memory``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -40,7 +40,6 @@ class Held:
     #: the user deleted it (Google keeps a cancelled tombstone)
     deleted: bool = False
     start: datetime | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 class Sink(Protocol):

@@ -219,7 +219,6 @@ class GoogleClient:
         self.service = build("calendar", "v3", http=self.http, static_discovery=True,
                              cache_discovery=False, client_options=options)
         self.sleep = sleep
-        self.requests_sent = 0
 
     @classmethod
     def connect(cls, state_dir: Path, *, save_refreshed: bool = True) -> GoogleClient:
@@ -264,7 +263,7 @@ class GoogleClient:
     def _save_if_refreshed(self) -> None:
         token = self.credentials.token
         if self.token_file is not None and token and token != self._saved_token:
-            from ..state import write_private
+            from ..files import write_private
 
             write_private(self.token_file, self.credentials.to_json().encode("utf-8"))
             self._saved_token = token
@@ -274,7 +273,6 @@ class GoogleClient:
         try:
             for attempt in self.retrying(is_transient):
                 with attempt:
-                    self.requests_sent += 1
                     result = request.execute(num_retries=0)
             return result
         except Exception as e:
@@ -323,7 +321,6 @@ class GoogleClient:
                 chunk = {str(n): key for n, key in enumerate(keys[i:i + BATCH_SIZE])}
                 for n, key in chunk.items():
                     batch.add(pending[key], request_id=n)
-                self.requests_sent += 1
                 batch.execute(http=self.http)
                 for n, (resp, exc) in got.items():
                     key = chunk[n]

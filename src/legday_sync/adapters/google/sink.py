@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from ...core.model import MARKER, Action, Suggestion, digest
+from ...core.model import MARKER, Action, Suggestion, fingerprint
 from ...core.ports import Held
 from ...errors import AuthError, SinkError
 from .api import ApiFailure, GoogleClient, describe, http_status, is_transient
@@ -109,7 +109,6 @@ class GoogleSink:
                         found = self._find_calendar()
                         if found is not None:
                             return found
-                    self.client.requests_sent += 1
                     cal = self.client.service.calendars().insert(body=body).execute(
                         num_retries=0)
                     created = str(cal["id"])
@@ -305,10 +304,8 @@ def to_held(item: dict) -> Held | None:
     head, sep, _ = description.rpartition(LINK_PREFIX)
     if sep:
         description = head
-    fingerprint = digest(start.isoformat(), end.isoformat(), item.get("summary", ""),
-                         description)
-    return Held(str(sid), fingerprint, start=_run_start(private),
-                extra={"etag": item.get("etag", ""), "event_id": item["id"]})
+    held = fingerprint(start, end, item.get("summary", ""), description)
+    return Held(str(sid), held, start=_run_start(private))
 
 
 def _run_start(private: dict) -> datetime | None:

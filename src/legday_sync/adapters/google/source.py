@@ -74,7 +74,7 @@ class GoogleSource:
         try:
             raw, stored, changed = self._sync(window)
             busy = [(s, e) for s, e in self._busy_cached(stored, changed)
-                    if e > window.start and s < window.end]
+                    if window.overlaps(s, e)]
         except AuthError as e:
             raise SourceError(self.name, e.message, e.fix) from None
         except ApiFailure as e:
@@ -88,7 +88,7 @@ class GoogleSource:
             except (KeyError, ValueError, TypeError) as e:
                 warnings.append(f"event {item.get('id', '?')} skipped: unreadable time ({e})")
                 continue
-            if ev is not None and ev.end > window.start and ev.start < window.end:
+            if ev is not None and window.overlaps(ev.start, ev.end):
                 events.append(ev)
         events.sort(key=lambda e: (e.start, e.uid))
         return FetchResult(tuple(events), tuple(warnings), tuple(busy))

@@ -27,7 +27,7 @@ import icalendar
 import recurring_ical_events
 import x_wr_timezone
 
-from ...core.model import Event, Window
+from ...core.model import ICS_MARKER, Event, Window
 from ...core.ports import FetchResult
 from ...errors import SourceError
 from .fetch import HttpFetcher, redact_url
@@ -415,7 +415,7 @@ class _Expander:
         raise ValueError(f"not a date or time: {value!r}")
 
     def _to_event(self, comp: icalendar.cal.Component, recurring: set[str]) -> Event | None:
-        if "X-LEGDAY-SYNC" in comp:
+        if ICS_MARKER in comp:
             return None
         if str(comp.get("STATUS", "")).strip().upper() == "CANCELLED":
             return None
@@ -516,9 +516,7 @@ def _utc_window(window: Window) -> Window:
 
 
 def _overlaps(event: Event, window: Window) -> bool:
-    if event.start == event.end:
-        return window.start <= event.start < window.end
-    return event.start < window.end and event.end > window.start
+    return window.overlaps(event.start, event.end)
 
 
 def _sort_key(event: Event) -> tuple[Any, ...]:
