@@ -337,6 +337,16 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     if depth != 0 or calendars != 1:
         return None
 
+    dropped = _decide(comps, lo, hi, drop)
+    if not drop:
+        return Prefiltered(text, len(comps), 0)
+    return Prefiltered(_cut(text, drop), len(comps) - dropped, dropped)
+
+
+def _decide(comps: list[_Comp], lo: datetime, hi: datetime,
+            drop: list[tuple[int, int]]) -> int:
+    """Add the spans of the VEVENTs to drop to ``drop`` (a series is decided as a whole);
+    return how many were dropped."""
     groups: dict[str, list[int]] = {}
     for idx, comp in enumerate(comps):
         key = comp.uid if comp.uid is not None else f"\x00{idx}"
@@ -355,8 +365,11 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
             if not keep:
                 drop.append((comps[m].first, comps[m].last))
                 dropped += 1
-    if not drop:
-        return Prefiltered(text, len(comps), 0)
+    return dropped
+
+
+def _cut(text: str, drop: list[tuple[int, int]]) -> str:
+    """``text`` without the character spans in ``drop`` (and the newline after each)."""
     drop.sort()
     out: list[str] = []
     pos = 0
@@ -364,7 +377,7 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
         out.append(text[pos:first])
         pos = last + 1 if text[last : last + 1] == "\n" else last
     out.append(text[pos:])
-    return Prefiltered("".join(out), len(comps) - dropped, dropped)
+    return "".join(out)
 
 
 def _keep_single(comp: _Comp, lo: datetime, hi: datetime) -> bool:
