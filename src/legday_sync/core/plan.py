@@ -49,7 +49,8 @@ def settled(wanted: Sequence[Suggestion], ledger: Mapping[str, LedgerEntry],
         led = ledger.get(s.id)
         if led is None or (led.status == "active" and led.fingerprint != s.fingerprint):
             return False
-    return all(sid in ids for sid, led in ledger.items() if led.run_start >= now)
+    return all(sid in ids for sid, led in ledger.items()
+               if led.run_start >= now and led.status == "active")
 
 
 def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
@@ -107,6 +108,11 @@ def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
             continue
         if present and (not user_editable or led is None or h.fingerprint == led.fingerprint):
             out.actions.append(Action("delete", target, sid, None, "conflict resolved"))
+        elif present and led is not None:
+            # edited by the user: theirs, kept; the ledger remembers it, or a later sync
+            # would take it for an unknown event of ours and delete it
+            if led.status != "edited":
+                out.ledger.append((sid, "edited"))
         elif led is not None:
             out.ledger.append((sid, None))
     return out
