@@ -206,7 +206,7 @@ class Daemon:
         log.info("stopped")
 
     def _install_signals(self) -> None:
-        def handler(signum: int, frame: FrameType | None) -> None:
+        def handler(signum: int, _frame: FrameType | None) -> None:
             if self.stop_event.is_set():
                 os._exit(128 + signum)  # a second signal: leave now (writes are atomic)
             log.info("received %s, stopping", signal.Signals(signum).name)
@@ -228,7 +228,7 @@ def serve_forever(settings: Settings) -> int:
     server = FeedServer(with_status_page(feed, settings), settings.feed.host, settings.feed.port)
     stop = threading.Event()
 
-    def handler(signum: int, frame: FrameType | None) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
             os._exit(128 + signum)
         stop.set()

@@ -273,7 +273,6 @@ class _Expander:
         self.source = source
         self.default_tz = default_tz
         self.warnings = warnings
-        self.local_tz: Any = default_tz
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
