@@ -30,6 +30,9 @@ from legday_sync.adapters.ics.source import IcsSource
 from legday_sync.core.model import Event, Window
 from legday_sync.core.rules import Profile
 
+#: five 2,000-event calendars parsed twice each
+pytestmark = pytest.mark.slow
+
 BERLIN = ZoneInfo("Europe/Berlin")
 AROUND = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 N_EVENTS = 2000
