@@ -23,11 +23,12 @@ from .suggest import Schedule, suggest
 class JudgeSettings:
     """What the judgement depends on, as values (built from the config by the shell)."""
 
-    profile: Profile = field(default_factory=Profile)
-    classifier: Classifier = field(default_factory=Classifier)
-    schedule: Schedule = field(default_factory=lambda: Schedule(()))
-    past_days: int = 1
-    future_days: int = 14
+    # no defaults here: they are config.py's, and only Settings.judge_settings() builds this
+    profile: Profile
+    classifier: Classifier
+    schedule: Schedule
+    past_days: int
+    future_days: int
 
     def window(self, now: datetime) -> Window:
         """The stretch a sync reports on."""
