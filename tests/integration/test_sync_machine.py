@@ -170,7 +170,7 @@ class GoogleSyncMachine(SyncMachine):
 HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 SyncMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=25,
                                          deadline=None, suppress_health_check=HEALTH)
-GoogleSyncMachine.TestCase.settings = settings(max_examples=20, stateful_step_count=15,
+GoogleSyncMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=15,
                                                deadline=None, suppress_health_check=HEALTH)
 TestSyncMachine = pytest.mark.slow(SyncMachine.TestCase)
 TestGoogleSyncMachine = pytest.mark.slow(
