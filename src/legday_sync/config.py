@@ -8,6 +8,7 @@ key, the accepted values for a bad choice).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
 import tomllib
@@ -190,10 +191,9 @@ class Settings(_Section):
     def _tz(cls, v: str) -> str:
         if not v:
             return v
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {v!r}") from None
+        problem = timezone_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
     @model_validator(mode="after")
@@ -223,27 +223,131 @@ class Settings(_Section):
             past_days=self.window.past_days, future_days=self.window.future_days)
 
     @property
+    def config_id(self) -> str:
+        """Who wrote a suggestion: a short hash of the config file's resolved path, so two
+        configs writing to one calendar or feed never delete each other's suggestions."""
+        if self.config_path is None:
+            return "default"
+        resolved = str(Path(self.config_path).expanduser().resolve())
+        return hashlib.sha256(resolved.encode()).hexdigest()[:8]
+
+    @property
     def state_dir(self) -> Path:
+        """``[state] dir``, else one folder per config file (``<stem>-<hash>``) in the user
+        state dir: two configs never share a ledger, a feed token or a lock."""
         if self.state.dir is not None:
             return self.state.dir
-        import platformdirs
+        base = shared_state_dir()
+        if self.config_path is None:
+            return base
+        return base / f"{Path(self.config_path).stem}-{self.config_id}"
 
-        return Path(platformdirs.user_state_dir(APP_NAME))
+    def legacy_state_note(self) -> str | None:
+        """A note for users of the shared state dir of versions up to 0.1.0, if it is in use."""
+        if self.state.dir is not None or self.config_path is None:
+            return None
+        old = shared_state_dir()
+        if not (old / "state.sqlite3").exists() or (self.state_dir / "state.sqlite3").exists():
+            return None
+        return (f"this config now keeps its state in {self.state_dir} (one folder per config); "
+                f"the shared folder {old} of earlier versions is no longer read. To keep your "
+                f"feed URL, Google login and remembered deletions, stop the daemon and move "
+                f"its files over (state.sqlite3*, feed-token, google-token.json, "
+                f"suggestions.ics, http/), or set [state] dir = \"{old}\"")
+
+
+def shared_state_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME))
 
 
 def local_timezone() -> ZoneInfo:
-    """The machine's zone from $TZ or /etc/localtime, else UTC."""
-    name = os.environ.get("TZ", "").lstrip(":")
+    """The machine's zone, as tzlocal finds it ($TZ, including ``:/path/zoneinfo/Area/City``,
+    /etc/timezone, timedatectl's files), else UTC.
+
+    A plain /etc/localtime symlink into a zoneinfo folder is read first: tzlocal's full
+    check costs ~75 ms on a 2-core machine, on every command of a config without `timezone`.
+    """
+    name = ""
+    if not os.environ.get("TZ"):
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            name = target.split("zoneinfo/", 1)[1]
     if not name:
         try:
-            target = os.path.realpath("/etc/localtime")
-            name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
-        except OSError:
-            name = ""
+            import tzlocal
+
+            name = tzlocal.get_localzone_name() or "UTC"
+        except Exception:  # tzlocal raises on inconsistent system settings: judge in UTC
+            name = "UTC"
     try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
+
+
+_OFFSET_NAME = re.compile(r"^(?:UTC|GMT|Etc/GMT|Etc/UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
+
+
+def timezone_problem(name: str) -> str | None:
+    """What is wrong with ``name`` as a `timezone` value, or None if it is a zone."""
+    m = _OFFSET_NAME.match(name.strip())
+    if m and not name.startswith("Etc/"):
+        return (f"{name!r} is not a zone name: fixed offsets can't follow daylight saving time, "
+                f"and in POSIX names the sign is inverted (\"Etc/GMT{m.group(1)}{m.group(2)}\" "
+                f"means UTC{'-' if m.group(1) == '+' else '+'}{m.group(2)})")
+    try:
+        ZoneInfo(name)
+    except IsADirectoryError:
+        return f"{name!r} is a region, not a zone"
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return f"unknown timezone {name!r}"
+    return None
+
+
+#: a well-known area zone per standard UTC offset, for the fix of "UTC+1"-style names
+_AREA_FOR_OFFSET = {-8: "America/Los_Angeles", -7: "America/Denver", -6: "America/Chicago",
+                    -5: "America/New_York", -3: "America/Sao_Paulo", 0: "Europe/London",
+                    1: "Europe/Paris", 2: "Europe/Athens", 3: "Europe/Moscow",
+                    5: "Asia/Karachi", 8: "Asia/Shanghai", 9: "Asia/Tokyo",
+                    10: "Australia/Sydney", 12: "Pacific/Auckland"}
+
+
+#: the zones most people in a region mean, for "Europe"-style values (else the first few)
+_WELL_KNOWN = {
+    "Europe": ["Europe/Berlin", "Europe/London", "Europe/Paris", "Europe/Madrid"],
+    "America": ["America/New_York", "America/Chicago", "America/Denver",
+                "America/Los_Angeles"],
+    "US": ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"],
+    "Canada": ["America/Toronto", "America/Vancouver", "America/Edmonton", "America/Halifax"],
+    "Pacific": ["Pacific/Auckland", "Pacific/Honolulu", "Pacific/Fiji", "Pacific/Guam"],
+    "Asia": ["Asia/Tokyo", "Asia/Shanghai", "Asia/Kolkata", "Asia/Singapore"],
+    "Australia": ["Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane",
+                  "Australia/Perth"],
+    "Africa": ["Africa/Johannesburg", "Africa/Lagos", "Africa/Cairo", "Africa/Nairobi"],
+}
+
+
+def timezone_fix(name: str) -> str:
+    """A fix for a bad `timezone` value: a close zone name, or the zones of the region."""
+    import zoneinfo
+
+    names = sorted(zoneinfo.available_timezones())
+    region = name.strip().strip("/")
+    inside = _WELL_KNOWN.get(region) or [n for n in names if n.startswith(region + "/")]
+    if inside:
+        shown = ", ".join(f"\"{n}\"" for n in inside[:4])
+        return f"name a city's zone, e.g. {shown} (`timedatectl list-timezones` lists them)"
+    m = _OFFSET_NAME.match(name.strip())
+    if m:
+        hours = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+        example = _AREA_FOR_OFFSET.get(hours, "Europe/Paris")
+        return (f"use the area zone of the place, which follows its daylight saving time, "
+                f"e.g. \"{example}\"")
+    guess = _tz_guess(name)
+    return (f"did you mean \"{guess}\"?" if guess
+            else "use an IANA name such as \"Europe/Berlin\"")
 
 
 def find_config(explicit: str | None) -> Path:
@@ -260,18 +364,28 @@ def find_config(explicit: str | None) -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / DEFAULT_FILENAME
 
 
-def load(path: Path) -> Settings:
-    """Read and validate ``path``; raise ConfigError listing every problem."""
+def load(path: Path, *, require_sources: bool = True) -> Settings:
+    """Read and validate ``path``; raise ConfigError listing every problem.
+
+    A config with no source reads nothing and would judge nothing: an error, unless
+    ``require_sources`` is off (`init` writes such a file as a template to fill in)."""
     if not path.exists():
         raise ConfigError(str(path), [ConfigProblem(
             "", "config file not found",
-            f"create one with `legday-sync init`, or copy config.example.toml to {path}")])
+            f"create one with `legday-sync init` (it asks a few questions and writes {path}), "
+            f"or pass --config PATH")])
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         problem = ConfigProblem("", f"not valid TOML: {e}", "fix the syntax at the place named")
         raise ConfigError(str(path), [problem]) from None
-    return parse(raw, base=path.parent.resolve(), config_path=path)
+    settings = parse(raw, base=path.parent.resolve(), config_path=path)
+    if require_sources and not settings.source:
+        raise ConfigError(str(path), [ConfigProblem(
+            "source", "no calendar to read (no [[source]] section)",
+            "add one, e.g. [[source]] type = \"ics\" path = \"~/calendar.ics\" (or url = "
+            "\"https://…\", or type = \"google\"); `legday-sync init` writes one for you")])
+    return settings
 
 
 def parse(raw: dict[str, Any], *, base: Path, config_path: Path | None = None) -> Settings:
@@ -344,32 +458,78 @@ def _key(loc: tuple[Any, ...]) -> str:
     return out
 
 
+#: an example value per list key, for "must be a list" messages
+_LIST_EXAMPLES = {"leg_day": '["Beintag"]', "run": '["Lauf"]', "easy": '["locker"]',
+                  "hard": '["Intervalle"]', "heavy": '["schwer"]', "ignore": '["Run-through"]',
+                  "training_hours": '["06:00-09:00", "17:00-20:00"]', "away": '["Holiday"]',
+                  "languages": '["en", "de"]'}
+_KINDS = {"string_type": "text in quotes, e.g. \"…\"", "bool_type": "true or false",
+          "int_type": "a whole number", "int_parsing": "a whole number",
+          "int_from_float": "a whole number", "float_type": "a number",
+          "float_parsing": "a number", "dict_type": "a table", "model_type": "a table",
+          "model_attributes_type": "a table"}
+_BOUNDS = {"greater_than": "more than {gt:g}", "greater_than_equal": "at least {ge:g}",
+           "less_than": "less than {lt:g}", "less_than_equal": "at most {le:g}"}
+
+
 def _problems(e: ValidationError) -> list[ConfigProblem]:
+    """pydantic's errors in the words of the config file: what is wrong and the fix."""
     problems = []
     for err in e.errors():
         loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
         key = _key(loc)
+        name = str(loc[-1]) if loc else ""
         typ = err["type"]
+        ctx = err.get("ctx", {}) or {}
+        value = err.get("input")
         msg = str(err["msg"]).removeprefix("Value error, ")
         fix = ""
         if typ == "extra_forbidden":
             model = _model_for(loc)
             names = [n for n in (model.model_fields if model else {}) if n != "config_path"]
-            close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.5)
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
             msg = "unknown key"
             fix = f"did you mean `{close[0]}`?" if close else f"known keys here: {', '.join(names)}"
         elif typ == "literal_error":
-            fix = f"use one of {err.get('ctx', {}).get('expected', '')}"
-        elif loc and loc[-1] == "timezone":
-            guess = _tz_guess(str(err.get("input", "")))
-            fix = (f"did you mean {guess!r}?" if guess
-                   else "use an IANA name such as \"Europe/Berlin\"")
+            choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+            msg = f"`{name}` must be one of {', '.join(choices)}, not {value!r}"
+            close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+            fix = (f"did you mean \"{close[0]}\"?" if close
+                   else f"write e.g. {name} = \"{choices[0] if choices else ''}\"")
+        elif name == "timezone" and typ == "value_error":
+            fix = timezone_fix(str(value))
+        elif typ in ("tuple_type", "list_type"):
+            if name == "source":
+                msg = "`source` must be a list of tables"
+                fix = "write [[source]] (two brackets) above each calendar"
+            else:
+                example = _LIST_EXAMPLES.get(name, '["…"]')
+                msg = f"`{name}` must be a list, e.g. {example}"
+                fix = f"write {name} = {example}"
+        elif typ in _KINDS:
+            msg = f"`{name}` must be {_KINDS[typ]}, not {value!r}"
+            if typ in ("dict_type", "model_type", "model_attributes_type"):
+                fix = f"write it as a section: [{key}] on a line of its own, its keys below"
+            else:
+                fix = f"write e.g. {name} = {_example_for(typ)}"
+        elif typ in _BOUNDS:
+            msg = f"`{name}` must be {_BOUNDS[typ].format(**ctx)}, not {value!r}"
+            fix = "pick a value in range"
         elif "training_hours" in key:
             fix = "write ranges as \"HH:MM-HH:MM\" in your timezone, e.g. [\"06:00-09:00\"]"
         elif typ == "missing":
+            msg = f"`{name}` is missing"
             fix = "add this key"
         problems.append(ConfigProblem(key, msg, fix))
     return problems
+
+
+def _example_for(typ: str) -> str:
+    if "bool" in typ:
+        return "true"
+    if typ.startswith(("int", "float")):
+        return "7"
+    return "\"…\""
 
 
 def _tz_guess(text: str) -> str | None:

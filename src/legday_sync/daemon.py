@@ -67,7 +67,8 @@ class Daemon:
                          name=settings.feed.name, extra_status=self._status)
         #: the last sync's report, which the status page shows
         self.last_report: Any = None
-        page = with_status_page(self.feed, settings, week=self._week)
+        page = with_status_page(self.feed, settings, week=self._week, daemon=True,
+                                on_dismiss=self.sync_soon)
         self.server = (FeedServer(page, settings.feed.host, settings.feed.port)
                        if serve else None)
 
@@ -89,6 +90,7 @@ class Daemon:
         if self.stop_event.is_set():
             return False
         ok = False
+        pause = 0.0
         try:
             with self._wait_for_lock(sync_lock):
                 report = sync_once(self.settings, datetime.now(self.settings.tz))
@@ -104,6 +106,8 @@ class Daemon:
             else:
                 self.last_error = "; ".join(f"{e.source}: {e.message}" for e in report.errors)
                 log.warning("sync done with errors (%s): %s", redact(self.last_error), summary)
+                # a usage limit (Google: hours of read-only) is not helped by trying sooner
+                pause = max((e.retry_after for e in report.errors), default=0.0)
         except _Stopping:
             log.info("stopping: the scheduled sync was skipped")
             return False
@@ -121,9 +125,25 @@ class Daemon:
             self.runs += 1
             self.failures = 0 if ok else self.failures + 1
             failures = self.failures
-        if not ok:
+        if pause:
+            self._postpone(pause)
+        elif not ok:
             self._retry_soon(failures)
         return ok
+
+    def _postpone(self, seconds: float) -> None:
+        """No sync before ``seconds`` from now (and none sooner than the schedule's)."""
+        if self.scheduler is None or self.stop_event.is_set():
+            return
+        when = datetime.now(self.settings.tz) + timedelta(seconds=seconds)
+        try:
+            job = self.scheduler.get_job(JOB_ID)
+            if job is not None and (job.next_run_time is None or job.next_run_time < when):
+                job.modify(next_run_time=when)
+                log.warning("pausing syncs for %.0f minute(s), as the service asked",
+                            seconds / 60)
+        except Exception as e:  # the scheduler may be shutting down
+            log.debug("could not postpone the next run: %s", e)
 
     def _wait_for_lock(self, sync_lock: Any) -> contextlib.ExitStack:
         """The sync lock, waited for in short steps so that a signal still stops us promptly."""
@@ -141,6 +161,17 @@ class Daemon:
                 if self.stop_event.wait(0.2):
                     raise _Stopping() from None
                 waited += 0.2
+
+    def sync_soon(self) -> None:
+        """Bring the next run forward to now (a Dismiss on the status page)."""
+        if self.scheduler is None or self.stop_event.is_set():
+            return
+        try:
+            job = self.scheduler.get_job(JOB_ID)
+            if job is not None:
+                job.modify(next_run_time=datetime.now(self.settings.tz))
+        except Exception as e:  # the scheduler may be shutting down
+            log.debug("could not bring the next run forward: %s", e)
 
     def _retry_soon(self, failures: int) -> None:
         if self.scheduler is None or self.stop_event.is_set():
@@ -185,8 +216,7 @@ class Daemon:
         self._install_signals()
         if self.server is not None:
             self.server.start()
-            log.info("serving the feed on %s (run `legday-sync feed-url` for its URL)",
-                     self.settings.feed.listen)
+            log_addresses(self.settings)
         self.scheduler.start()
         log.info("daemon started: a sync every %g minute(s)", self.settings.daemon.interval_minutes)
         try:
@@ -208,12 +238,32 @@ class Daemon:
     def _install_signals(self) -> None:
         def handler(signum: int, _frame: FrameType | None) -> None:
             if self.stop_event.is_set():
-                os._exit(128 + signum)  # a second signal: leave now (writes are atomic)
-            log.info("received %s, stopping", signal.Signals(signum).name)
+                quit_now(signum)  # a second signal: leave now (writes are atomic)
+            log.info("received %s, stopping after the sync in flight (again to quit now)",
+                     signal.Signals(signum).name)
             self.stop_event.set()
 
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
+
+
+def quit_now(signum: int) -> None:
+    """The second Ctrl-C: say so, then leave without waiting (every write is atomic)."""
+    import sys
+
+    print(f"{signal.Signals(signum).name} again: quitting now, without waiting for the sync "
+          f"in flight (nothing is left half-written)", file=sys.stderr, flush=True)
+    os._exit(128 + signum)
+
+
+def log_addresses(settings: Settings) -> None:
+    """Where the feed and the status page are. The token is a secret and stays out of
+    logs: the log names the page and says how to print its full address."""
+    from .web.token import feed_url, page_url
+
+    url = feed_url(settings.feed.host, settings.feed.port, "TOKEN")
+    log.info("status page at %s and feed at %s — the secret TOKEN is left out here; "
+             "`legday-sync feed-url` prints the full addresses", page_url(url), url)
 
 
 class _Stopping(Exception):
@@ -225,19 +275,21 @@ def serve_forever(settings: Settings) -> int:
     ensure_token(settings.state_dir)
     feed = Feed(ics_output_path(settings), settings.state_dir, tz=settings.tz,
                 name=settings.feed.name)
-    server = FeedServer(with_status_page(feed, settings), settings.feed.host, settings.feed.port)
+    server = FeedServer(with_status_page(feed, settings, daemon=False), settings.feed.host,
+                        settings.feed.port)
     stop = threading.Event()
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
-            os._exit(128 + signum)
+            quit_now(signum)
+        log.info("received %s, stopping (again to quit now)", signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
     server.start()
-    log.info("serving the feed on %s (run `legday-sync feed-url` for its URL)",
-             settings.feed.listen)
+    log_addresses(settings)
+    log.info("serving only: nothing syncs here (run `legday-sync sync`, a timer or the daemon)")
     try:
         while not stop.wait(1.0):
             pass

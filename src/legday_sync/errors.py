@@ -95,6 +95,8 @@ class SinkError(LegdayError):
     sink: str
     message: str
     fix: str = ""
+    #: e.g. {"retry_after": seconds} when the service asked for a long pause
+    detail: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.sink}: {self.message}")

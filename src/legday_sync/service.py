@@ -16,7 +16,7 @@ from pathlib import Path
 from .adapters.state import State
 from .config import Settings
 from .core.judge import judge
-from .core.model import Event
+from .core.model import Event, Suggestion, Window
 from .core.plan import Plan, plan, settled
 from .core.ports import Sink, Source
 from .errors import LegdayError, SourceError
@@ -30,7 +30,16 @@ MAX_WARNINGS = 50
 
 def _problem(sink: str, e: LegdayError) -> SourceProblem:
     """A sink's failure as a report entry (SinkError and AuthError carry message and fix)."""
-    return SourceProblem(sink, str(getattr(e, "message", e)), getattr(e, "fix", ""))
+    return SourceProblem(sink, str(getattr(e, "message", e)), getattr(e, "fix", ""),
+                         _retry_after(e))
+
+
+def _retry_after(e: LegdayError) -> float:
+    detail = getattr(e, "detail", None) or {}
+    try:
+        return float(detail.get("retry_after", 0) or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def ics_output_path(settings: Settings) -> Path:
@@ -60,12 +69,29 @@ def build_sinks(settings: Settings, state: State) -> list[Sink]:
     from .adapters.ics.sink import IcsFileSink
 
     sinks: list[Sink] = [IcsFileSink(ics_output_path(settings), tz=settings.tz,
-                                     calendar_name=settings.feed.name)]
+                                     calendar_name=settings.feed.name,
+                                     owner=settings.config_id)]
     if settings.output.google is not None:
         from .adapters.google.sink import GoogleSink
 
         sinks.append(GoogleSink.from_settings(settings, state))
     return sinks
+
+
+def sink_where(sink: Sink, settings: Settings) -> str:
+    """Where a sink puts the suggestions, in words (the report says where it wrote)."""
+    where = getattr(sink, "where", None)
+    if where:
+        return str(where)
+    if sink.name == "google" and settings.output.google is not None:
+        return f"the Google calendar “{settings.output.google.calendar}”"
+    return sink.name
+
+
+def _destinations(report: Report, sinks: Sequence[Sink], settings: Settings) -> list[str]:
+    """Where this sync wrote (or would write): every sink that didn't fail."""
+    failed = {e.source for e in report.errors}
+    return [sink_where(sink, settings) for sink in sinks if sink.name not in failed]
 
 
 def sync_once(settings: Settings, now: datetime, *, dry_run: bool = False,
@@ -90,23 +116,13 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     core = settings.judge_settings()
     wide = core.fetch_window(now)
     report = Report(dry_run=dry_run, now=now, window=core.window(now), profile=core.profile)
+    report.sources = [src.name for src in sources]
+    legacy = settings.legacy_state_note()
+    if legacy:
+        report.notes.append(legacy)
+    dismissed = state.dismissed()
 
-    events: list[Event] = []
-    extra_busy: list[Event] = []
-    for src in sources:
-        try:
-            result = src.fetch(wide)
-        except SourceError as e:
-            report.errors.append(SourceProblem(e.source, e.message, e.fix))
-            log.warning("source %s failed: %s", e.source, e.message)
-            continue
-        events.extend(result.events)
-        report.warnings.extend(f"{src.name}: {w}" for w in result.warnings[:MAX_WARNINGS])
-        if len(result.warnings) > MAX_WARNINGS:
-            report.warnings.append(f"{src.name}: … and {len(result.warnings) - MAX_WARNINGS} "
-                                   f"more warning(s) like these (`legday-sync check` lists all)")
-        extra_busy.extend(Event(src.name, f"busy-{i}", s, e, "busy")  # type: ignore[arg-type]
-                          for i, (s, e) in enumerate(result.busy))
+    events, extra_busy = _fetch(sources, wide, report)
     failed = {e.source for e in report.errors}
 
     decision = judge(events, extra_busy, core, now)
@@ -114,10 +130,17 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     report.suggestions, suggestions = decision.suggestions, decision.suggestions
     report.notes.extend(decision.notes)
     report.events_read = decision.events_read
+    report.dismissed = {s.id for s in suggestions if s.id in dismissed}
     plans: list[tuple[Sink, Plan]] = []
     for sink in sinks:
+        # a sink may stand aside with a reason (Google: the permission to write not granted);
+        # it is then neither planned for nor written, and its ledger stays as it is
+        why = getattr(sink, "unavailable", lambda: None)()
+        if why:
+            report.warnings.append(f"{sink.name}: {why}")
+            continue
         ledger = state.ledger(sink.name)
-        if sink.user_editable and settled(suggestions, ledger, now):
+        if sink.user_editable and settled(suggestions, ledger, now, dismissed):
             plans.append((sink, Plan()))  # nothing to write: spare the (remote) read
             continue
         try:
@@ -127,22 +150,70 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
             continue
         p = plan(sink.name, suggestions, held, ledger,
                  user_editable=sink.user_editable, now=now, failed_sources=failed,
-                 keep_since=report.window.start)
+                 keep_since=report.window.start, dismissed=dismissed,
+                 owner=settings.config_id)
         plans.append((sink, p))
         report.actions.extend(p.actions)
         report.notes.extend(p.notes)
 
     if dry_run:
+        report.destinations = _destinations(report, sinks, settings)
         return report
-    by_id = {s.id: s for s in suggestions}
+    _apply(plans, {s.id: s for s in suggestions}, state, now, report)
+    with state.transaction():
+        state.prune(wide.start - timedelta(days=1))
+        state.set_meta("last_sync", json.dumps({
+            "time": now.isoformat(), "ok": report.ok,
+            "sources": {s.name: ("error" if s.name in failed else "ok") for s in sources},
+            "errors": [{"source": e.source, "message": e.message} for e in report.errors],
+            "conflicts": len(report.conflicts), "suggestions": len(suggestions),
+        }))
+        # what `dismiss ID` resolves ids and prefixes against
+        state.set_meta("suggestions", json.dumps([
+            {"id": s.id, "title": s.title, "run_start": s.run.start.isoformat()}
+            for s in suggestions]))
+    report.destinations = _destinations(report, sinks, settings)
+    return report
+
+
+def _fetch(sources: Sequence[Source], wide: Window,
+           report: Report) -> tuple[list[Event], list[Event]]:
+    """Every source's events over ``wide`` and extra busy time; a source that fails is an
+    error in the report, never "no events"."""
+    events: list[Event] = []
+    extra_busy: list[Event] = []
+    for src in sources:
+        try:
+            result = src.fetch(wide)
+        except SourceError as e:
+            report.errors.append(SourceProblem(e.source, e.message, e.fix, _retry_after(e)))
+            # the report leads with it; a log line too would say it twice on the terminal
+            log.info("source %s failed: %s", e.source, e.message)
+            continue
+        events.extend(result.events)
+        report.warnings.extend(f"{src.name}: {w}" for w in result.warnings[:MAX_WARNINGS])
+        if len(result.warnings) > MAX_WARNINGS:
+            report.warnings.append(f"{src.name}: … and {len(result.warnings) - MAX_WARNINGS} "
+                                   f"more warning(s) like these (`legday-sync check` lists all)")
+        extra_busy.extend(Event(src.name, f"busy-{i}", s, e, "busy")  # type: ignore[arg-type]
+                          for i, (s, e) in enumerate(result.busy))
+    return events, extra_busy
+
+
+def _apply(plans: Sequence[tuple[Sink, Plan]], by_id: dict[str, Suggestion], state: State,
+           now: datetime, report: Report) -> None:
+    """Each sink's actions, then that sink's ledger changes in one transaction: one per
+    sink, after its writes (the Google sink records each batch as Google acknowledges it)."""
     for sink, p in plans:
         try:
             sink.apply(p.actions, now)
         except LegdayError as e:
             report.errors.append(_problem(sink.name, e))
             continue
+        # a sink that records each write as it is acknowledged has done this part already
+        own_record = bool(getattr(sink, "records_writes", False))
         with state.transaction():
-            for a in p.actions:
+            for a in p.actions if not own_record else ():
                 if a.op == "delete":
                     state.forget(sink.name, a.suggestion_id)
                 else:
@@ -156,12 +227,4 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
                     state.record(sink.name, sid, s.fingerprint, "active", s.run.start)
                 else:
                     state.set_status(sink.name, sid, status)
-    with state.transaction():
-        state.prune(wide.start - timedelta(days=1))
-        state.set_meta("last_sync", json.dumps({
-            "time": now.isoformat(), "ok": report.ok,
-            "sources": {s.name: ("error" if s.name in failed else "ok") for s in sources},
-            "errors": [{"source": e.source, "message": e.message} for e in report.errors],
-            "conflicts": len(report.conflicts), "suggestions": len(suggestions),
-        }))
-    return report
+

@@ -60,8 +60,20 @@ def _deep_merge(target: dict, patch: dict) -> None:
             target[key] = copy.deepcopy(value)
 
 
+#: the maximum free/busy span; Google documents none but refuses about 90 days and more
+FREEBUSY_MAX_SPAN = timedelta(days=90)
+
+
 def _public(ev: dict) -> dict:
     return {k: copy.deepcopy(v) for k, v in ev.items() if not k.startswith("_")}
+
+
+def _mark_self(ev: dict, me: str) -> None:
+    """Google marks the attendee that is the calendar's owner with ``self: true``."""
+    for a in ev.get("attendees") or ():
+        if isinstance(a, dict) and a.get("email") == me:
+            a["self"] = True
+            a.setdefault("responseStatus", "needsAction")
 
 
 def _bool_param(query: dict, name: str, default: bool = False) -> bool:
@@ -139,6 +151,8 @@ class Backend:
             if body.get("location"):
                 cal["location"] = body["location"]
             cal["_primary"] = primary
+            if body.get("_client"):  # the OAuth client that made it (calendar.app.created)
+                cal["_client"] = body["_client"]
             self.calendars[cal_id] = cal
             self.events[cal_id] = {}
             return _public(cal)
@@ -261,6 +275,7 @@ class Backend:
             raise ApiError(400, "invalid", "Invalid value for: status")
         self._validate_times(ev, cal)
         ev["kind"] = "calendar#event"
+        _mark_self(ev, cal["id"])
         ev["htmlLink"] = self._html_link(cal["id"], ev_id)
         ev["creator"] = {"email": self.primary_id, "self": True}
         ev["organizer"] = {"email": cal["id"], "self": True}
@@ -395,6 +410,7 @@ class Backend:
             if candidate.get("recurringEventId") and candidate.get("recurrence"):
                 candidate.pop("recurrence")
             self._validate_times(candidate, cal)
+            _mark_self(candidate, cal["id"])
             if bump_sequence is None:
                 bump_sequence = any(
                     candidate.get(k) != ev.get(k) for k in ("start", "end", "recurrence")
@@ -720,7 +736,7 @@ class Backend:
             return resp
 
     # ------------------------------------------------------------------ freebusy
-    def freebusy(self, body: dict) -> dict:
+    def freebusy(self, body: dict, errors: dict[str, str] | None = None) -> dict:
         with self.lock:
             if not body.get("timeMin") or not body.get("timeMax"):
                 raise ApiError(400, "required", "Missing timeMin or timeMax.")
@@ -728,10 +744,16 @@ class Backend:
             wmax = parse_rfc3339(body["timeMax"], param="timeMax")
             if wmax <= wmin:
                 raise ApiError(400, "timeRangeEmpty", "The specified time range is empty.")
+            if wmax - wmin > FREEBUSY_MAX_SPAN:
+                raise ApiError(400, "timeRangeTooLong", "The requested time range is too long.")
             out_tz = zone(body.get("timeZone"), "UTC")
             cals: dict[str, dict] = {}
             for item in body.get("items") or []:
                 cid = item.get("id")
+                reason = (errors or {}).get(self.primary_id if cid == "primary" else cid)
+                if reason:  # a per-calendar error; the query itself still succeeds
+                    cals[cid] = {"errors": [{"domain": "global", "reason": reason}], "busy": []}
+                    continue
                 try:
                     cal = self.resolve_calendar(cid)
                 except ApiError:

@@ -38,7 +38,7 @@ class ApiError(Exception):
 
     def body(self) -> dict:
         err = {"domain": "global", "reason": self.reason, "message": self.message}
-        if self.reason in ("rateLimitExceeded", "userRateLimitExceeded"):
+        if self.reason in ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"):
             err["domain"] = "usageLimits"
         err.update(self.extra)
         return {

@@ -23,6 +23,17 @@ from ._errors import ApiError
 API_PREFIX = "/calendar/v3"
 BATCH_PATH = "/batch/calendar/v3"
 TOKEN_PATH = "/token"
+AUTH_PATH = "/o/oauth2/auth"
+
+_SCOPE = "https://www.googleapis.com/auth/"
+EVENTS_READONLY = _SCOPE + "calendar.events.readonly"
+APP_CREATED = _SCOPE + "calendar.app.created"
+FREEBUSY = _SCOPE + "calendar.freebusy"
+CALENDARLIST_READONLY = _SCOPE + "calendar.calendarlist.readonly"
+FULL = _SCOPE + "calendar"
+#: what a token the emulator didn't issue (tests' "test-token") may do: everything
+ALL_SCOPES = frozenset({FULL, EVENTS_READONLY, APP_CREATED, FREEBUSY, CALENDARLIST_READONLY})
+DEFAULT_CLIENT = "id"
 
 _DROP = object()  # sentinel: close the connection without answering
 
@@ -31,6 +42,17 @@ _RATE_REASONS = {
     "403_user_rate": "userRateLimitExceeded",
     "403_userrate": "userRateLimitExceeded",
 }
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a token may do: the OAuth client it was issued to and the scopes granted."""
+
+    client_id: str
+    scopes: frozenset
+
+
+_UNKNOWN_GRANT = Grant(DEFAULT_CLIENT, ALL_SCOPES)
 
 
 @dataclass
@@ -123,6 +145,15 @@ class CalendarEmulator:
         self._faults: list[_FaultScript] = []
         self._valid_tokens: set[str] | None = None  # None: any bearer token accepted
         self._issued_tokens: list[str] = []
+        #: access and refresh tokens the emulator issued -> their grant
+        self._grants: dict[str, Grant] = {}
+        self._codes: dict[str, Grant] = {}
+        #: scopes the user unticks on the consent screen (granular consent)
+        self.unticked: set[str] = set()
+        #: the consent screen shows an error page and never redirects ("Access blocked")
+        self.consent_blocked = False
+        #: per calendar id, an error reason free/busy reports for it (groupTooBig…)
+        self.freebusy_errors: dict[str, str] = {}
         self._batch_counter = 0
         self._log_lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -286,6 +317,33 @@ class CalendarEmulator:
     def issued_tokens(self) -> list[str]:
         return list(self._issued_tokens)
 
+    def grant(self, token: str, scopes, client_id: str = DEFAULT_CLIENT) -> None:
+        """Make ``token`` (an access or a refresh token) carry only ``scopes``, for
+        ``client_id``; tokens the emulator never heard of may do everything."""
+        with self._log_lock:
+            self._grants[token] = Grant(client_id, frozenset(scopes))
+
+    def credentials_for(self, scopes, client_id: str = DEFAULT_CLIENT, *,
+                        token: str | None = None):
+        """Credentials whose access and refresh tokens carry only ``scopes``."""
+        from google.oauth2.credentials import Credentials
+
+        token = token or "ya29.granted-" + secrets.token_urlsafe(8)
+        refresh = "1//refresh-" + secrets.token_urlsafe(8)
+        self.grant(token, scopes, client_id)
+        self.grant(refresh, scopes, client_id)
+        return Credentials(token=token, refresh_token=refresh, token_uri=self.token_uri,
+                           client_id=client_id, client_secret="secret", scopes=sorted(scopes))
+
+    def set_calendar_client(self, calendar_id: str, client_id: str) -> None:
+        """Mark a calendar as made by another OAuth client (``calendar.app.created``)."""
+        with self.backend.lock:
+            self.backend.resolve_calendar(calendar_id)["_client"] = client_id
+
+    @property
+    def auth_uri(self) -> str:
+        return self.base_url + AUTH_PATH
+
     # ================================================================ test controls: faults
     def script_faults(self, method: str | None, path_regex: str, faults: list) -> None:
         """Queue faults for requests matching method and path_regex.
@@ -294,6 +352,7 @@ class CalendarEmulator:
 
         Fault values: an int HTTP status (429, 500, 502, 503, 403, 404, 410, 401, ...),
         "403_rate" / "403_user_rate" (403 rateLimitExceeded / userRateLimitExceeded),
+        "403_quota" (403 quotaExceeded, "Calendar usage limits exceeded."),
         "drop" (close the connection before processing), "drop_after" (process, then close without
         answering), "invalid_grant" (for POST /token), or a dict
         {"status": int, "reason": str, "message": str, "retry_after": int,
@@ -326,6 +385,10 @@ class CalendarEmulator:
             return _Response(0, drop_after=False)
         if isinstance(fault, str) and fault in _RATE_REASONS:
             spec = {"status": 403, "reason": _RATE_REASONS[fault]}
+        elif isinstance(fault, str) and fault == "403_quota":
+            # the account hit its daily Calendar limits: read-only for hours
+            spec = {"status": 403, "reason": "quotaExceeded",
+                    "message": "Calendar usage limits exceeded."}
         elif isinstance(fault, str) and fault == "invalid_grant":
             return _Response(
                 400,
@@ -398,13 +461,14 @@ class CalendarEmulator:
             self.requests.append(rec)
 
     # ================================================================ dispatch
-    def _check_auth(self, headers) -> None:
-        if not self.require_auth:
-            return
+    def _check_auth(self, headers) -> Grant:
         auth = headers.get("Authorization") or headers.get("authorization") or ""
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         with self._log_lock:
             valid = self._valid_tokens
+            grant = self._grants.get(token, _UNKNOWN_GRANT)
+        if not self.require_auth:
+            return grant
         if not token or (valid is not None and token not in valid):
             raise ApiError(
                 401,
@@ -413,6 +477,54 @@ class CalendarEmulator:
                 headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
                 extra={"location": "Authorization", "locationType": "header"},
             )
+        return grant
+
+    def _authorize(self, op: str, cal_id: str | None, grant: Grant) -> None:
+        """Google's scope checks, and ``calendar.app.created`` seeing only its own calendars."""
+        got = grant.scopes
+        full = FULL in got
+
+        def insufficient() -> ApiError:
+            return ApiError(403, "insufficientPermissions",
+                            "Request had insufficient authentication scopes.")
+
+        if op == "freebusy.query":
+            # the scopes Google's freebusy.query reference lists (events.readonly isn't one)
+            if not (full or FREEBUSY in got or _SCOPE + "calendar.readonly" in got
+                    or _SCOPE + "calendar.events.freebusy" in got):
+                raise insufficient()
+            return
+        if op.startswith("calendarList."):
+            if not (full or CALENDARLIST_READONLY in got or _SCOPE + "calendar.readonly" in got):
+                raise insufficient()
+            return
+        if op == "calendars.insert":
+            if not (full or APP_CREATED in got):
+                raise insufficient()
+            return
+        writes = op.split(".")[1] not in ("get", "list", "instances")
+        cal = None
+        if cal_id is not None:
+            with self.backend.lock:
+                cal = self.backend.calendars.get(self._resolve_alias(cal_id) or "")
+        if cal is None or full:
+            if cal is None and not full and not (got & {EVENTS_READONLY, APP_CREATED}):
+                raise insufficient()
+            return
+        own = (not cal.get("_primary") and APP_CREATED in got
+               and cal.get("_client", DEFAULT_CLIENT) == grant.client_id)
+        if own:
+            return
+        if op.startswith("calendars."):
+            if writes or EVENTS_READONLY not in got:
+                raise ApiError(404, "notFound", "Not Found")
+            return
+        if writes:
+            if APP_CREATED in got and not cal.get("_primary"):
+                raise ApiError(403, "forbidden", "Forbidden")
+            raise insufficient()
+        if EVENTS_READONLY not in got:
+            raise ApiError(404, "notFound", "Not Found")
 
     def handle(
         self,
@@ -477,6 +589,8 @@ class CalendarEmulator:
             rec.event_id = params.get("ev")
         elif path == TOKEN_PATH:
             rec.operation = "token"
+        elif path == AUTH_PATH:
+            rec.operation = "consent"
         self._log(rec)
 
         fault = self._take_fault(method, path)
@@ -494,10 +608,15 @@ class CalendarEmulator:
                 raise body_error
             if path == TOKEN_PATH and method == "POST":
                 resp = self._token(parsed_body or {})
+            elif path == AUTH_PATH and method == "GET":
+                resp = self._consent(query)
             elif route is None:
                 raise ApiError(404, "notFound", "Not Found")
             else:
-                self._check_auth(headers)
+                grant = self._check_auth(headers)
+                self._authorize(rec.operation, route[1].get("cal"), grant)
+                if rec.operation == "calendars.insert":
+                    parsed_body = {**(parsed_body or {}), "_client": grant.client_id}
                 resp = self._call(rec.operation, route[1], query_all, parsed_body)
         except ApiError as exc:
             resp = _Response(exc.status, exc.body(), exc.headers)
@@ -549,28 +668,60 @@ class CalendarEmulator:
         if op == "events.instances":
             return _Response(200, b.instances(cal, ev, query))
         if op == "freebusy.query":
-            return _Response(200, b.freebusy(body))
+            return _Response(200, b.freebusy(body, self.freebusy_errors))
         raise ApiError(404, "notFound", "Not Found")
 
-    def _token(self, form: dict) -> _Response:
-        if form.get("grant_type") != "refresh_token" or not form.get("refresh_token"):
-            return _Response(
-                400, {"error": "invalid_request", "error_description": "Missing refresh_token."}
-            )
-        token = "ya29.emu-" + secrets.token_urlsafe(12)
+    def _consent(self, query: dict) -> _Response:
+        """The consent screen, already answered: every box ticked except ``unticked``
+        (granular consent), then the redirect back with a code, as Google does."""
+        if self.consent_blocked:
+            return _Response(403, b"<h1>Access blocked: this app's request is invalid</h1>",
+                             {"Content-Type": "text/html"})
+        redirect = query.get("redirect_uri", "")
+        asked = set(query.get("scope", "").split())
+        granted = frozenset(asked - self.unticked)
+        code = "4/emu-" + secrets.token_urlsafe(12)
         with self._log_lock:
+            self._codes[code] = Grant(query.get("client_id", DEFAULT_CLIENT), granted)
+        from urllib.parse import urlencode
+
+        sep = "&" if "?" in redirect else "?"
+        target = redirect + sep + urlencode(
+            {"state": query.get("state", ""), "code": code, "scope": " ".join(sorted(granted))})
+        return _Response(302, b"", {"Location": target})
+
+    def _token(self, form: dict) -> _Response:
+        grant_type = form.get("grant_type")
+        with self._log_lock:
+            if grant_type == "authorization_code":
+                grant = self._codes.pop(form.get("code", ""), None)
+                if grant is None:
+                    return _Response(400, {"error": "invalid_grant",
+                                           "error_description": "Malformed auth code."})
+                refresh = "1//emu-" + secrets.token_urlsafe(12)
+                self._grants[refresh] = grant
+            elif grant_type == "refresh_token" and form.get("refresh_token"):
+                refresh = None
+                grant = self._grants.get(form["refresh_token"], _UNKNOWN_GRANT)
+            else:
+                return _Response(
+                    400, {"error": "invalid_request", "error_description": "Missing refresh_token."}
+                )
+            token = "ya29.emu-" + secrets.token_urlsafe(12)
+            self._grants[token] = grant
             self._issued_tokens.append(token)
             if self._valid_tokens is not None:
                 self._valid_tokens.add(token)
-        return _Response(
-            200,
-            {
-                "access_token": token,
-                "expires_in": 3599,
-                "token_type": "Bearer",
-                "scope": "https://www.googleapis.com/auth/calendar",
-            },
-        )
+        body = {
+            "access_token": token,
+            "expires_in": 3599,
+            "token_type": "Bearer",
+            # Google answers with what was granted, whatever the request asked for
+            "scope": " ".join(sorted(grant.scopes)),
+        }
+        if refresh is not None:
+            body["refresh_token"] = refresh
+        return _Response(200, body)
 
     # ================================================================ batch
     def _batch(self, headers, body: bytes, rec: RequestRecord) -> _Response:

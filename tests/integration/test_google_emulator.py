@@ -716,3 +716,76 @@ def test_concurrent_clients_are_serialised_safely(emu):
     assert errors == []
     assert len(emu.events("primary")) == 30
     assert len({e["etag"] for e in emu.events("primary")}) == 30
+
+
+# -- Google as it really behaves ----------------------------------------------
+_S = "https://www.googleapis.com/auth/"
+
+
+def test_freebusy_refuses_long_spans_and_reports_calendar_errors(emu, svc):
+    with pytest.raises(HttpError) as e:
+        svc.freebusy().query(body={"timeMin": "2030-01-01T00:00:00Z",
+                                   "timeMax": "2030-04-15T00:00:00Z",
+                                   "items": [{"id": "primary"}]}).execute()
+    assert e.value.resp.status == 400 and reason(e.value) == "timeRangeTooLong"
+    emu.freebusy_errors[emu.primary_id] = "groupTooBig"
+    got = svc.freebusy().query(body={"timeMin": "2030-01-01T00:00:00Z",
+                                     "timeMax": "2030-02-01T00:00:00Z",
+                                     "items": [{"id": "primary"}, {"id": "nobody@x"}]}).execute()
+    assert got["calendars"]["primary"]["errors"][0]["reason"] == "groupTooBig"
+    assert got["calendars"]["nobody@x"]["errors"][0]["reason"] == "notFound"
+
+
+def test_scopes_are_enforced_per_token(emu):
+    svc = emu.build_service(emu.credentials_for({_S + "calendar.events.readonly"}))
+    svc.events().list(calendarId="primary").execute()
+    for call in (svc.calendarList().list(),
+                 svc.calendars().insert(body={"summary": "x"}),
+                 svc.freebusy().query(body={"timeMin": "2030-01-01T00:00:00Z",
+                                            "timeMax": "2030-01-02T00:00:00Z",
+                                            "items": [{"id": "primary"}]})):
+        with pytest.raises(HttpError) as e:
+            call.execute()
+        assert e.value.resp.status == 403 and reason(e.value) == "insufficientPermissions"
+
+
+def test_app_created_reaches_only_its_own_clients_calendars(emu):
+    ours = {_S + "calendar.app.created", _S + "calendar.events.readonly"}
+    old = emu.build_service(emu.credentials_for(ours, client_id="old-client"))
+    new = emu.build_service(emu.credentials_for(ours, client_id="new-client"))
+    cal = old.calendars().insert(body={"summary": "Legday suggestions"}).execute()["id"]
+    old.events().insert(calendarId=cal, body=timed("2030-01-01T10:00:00Z",
+                                                   "2030-01-01T11:00:00Z")).execute()
+    assert len(new.events().list(calendarId=cal).execute()["items"]) == 1  # reading: yes
+    with pytest.raises(HttpError) as e:
+        new.events().insert(calendarId=cal, body=timed("2030-01-02T10:00:00Z",
+                                                       "2030-01-02T11:00:00Z")).execute()
+    assert e.value.resp.status == 403 and reason(e.value) == "forbidden"
+    only_app = emu.build_service(emu.credentials_for({_S + "calendar.app.created"},
+                                                     client_id="new-client"))
+    with pytest.raises(HttpError) as e:
+        only_app.events().list(calendarId=cal).execute()
+    assert e.value.resp.status == 404
+
+
+def test_refresh_answers_the_granted_scopes_and_quota_is_a_403(emu, svc):
+    creds = emu.credentials_for({_S + "calendar.freebusy"})
+    from google.auth.transport.requests import Request
+
+    creds.refresh(Request())
+    assert set(creds.granted_scopes) == {_S + "calendar.freebusy"}
+    emu.script_faults("POST", r"/events$", ["403_quota"])
+    with pytest.raises(HttpError) as e:
+        svc.events().insert(calendarId="primary", body=timed("2030-01-01T10:00:00Z",
+                                                             "2030-01-01T11:00:00Z")).execute()
+    assert e.value.resp.status == 403 and reason(e.value) == "quotaExceeded"
+    assert "usage limits" in json.loads(e.value.content)["error"]["message"]
+
+
+def test_the_self_attendee_is_marked(emu, svc):
+    ev = svc.events().insert(calendarId="primary", body=timed(
+        "2030-01-01T10:00:00Z", "2030-01-01T11:00:00Z",
+        attendees=[{"email": "coach@example.com"},
+                   {"email": emu.primary_id, "responseStatus": "declined"}])).execute()
+    me = [a for a in ev["attendees"] if a.get("self")]
+    assert me == [{"email": emu.primary_id, "responseStatus": "declined", "self": True}]

@@ -19,12 +19,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from legday_sync.adapters.google.api import GoogleClient
+from legday_sync.adapters.google.sink import GoogleSink
 from legday_sync.adapters.memory import FakeSink, FakeSource
 from legday_sync.adapters.state import State
 from legday_sync.config import parse
 from legday_sync.core.ports import Held, Sink
 from legday_sync.service import sync_once
-from tests.google_support import contract_google_sink, shared_emulator
+from tests.google_support import shared_emulator
 from tests.helpers import at, event
 
 START = at("2026-11-23 06:00")
@@ -152,7 +154,13 @@ class GoogleSyncMachine(SyncMachine):
     """The same promises with a real GoogleSink writing to the emulator."""
 
     def make_sink(self) -> Sink:
-        self.google = contract_google_sink(self.dir)
+        # the sink shares the sync's state, as in the product: it records its writes in the
+        # same ledger as Google acknowledges them
+        emu = shared_emulator()
+        self.google = GoogleSink("Legday suggestions", state=self.state,
+                                 tz_name="Europe/Berlin", name=f"google-{self.dir.name}",
+                                 connect=lambda: GoogleClient(emu.credentials(),
+                                                              base_url=emu.base_url))
         return self.google
 
     def _calendar(self) -> str:

@@ -57,8 +57,9 @@ def test_json_contract_on_the_example(example_dir: Path) -> None:
     assert moved["leg_day"]["uid"] == "legs-weekly@example.org"
     assert moved["leg_day"]["start"].startswith("2026-11-29T10:00:00+01:00")
     for s in out["suggestions"]:
-        assert set(s) == {"id", "conflict_id", "kind", "activity", "start", "end", "title",
-                          "description"}
+        assert set(s) >= {"id", "conflict_id", "kind", "activity", "start", "end", "title",
+                          "description"}  # DESIGN §4: further keys are additive
+        assert s["dismissed"] is False
         assert s["conflict_id"] in {c["id"] for c in out["conflicts"]}
     assert {a["op"] for a in out["actions"]} == {"create"}
     assert len(out["actions"]) == len(out["suggestions"])
@@ -177,8 +178,8 @@ def test_bad_now_is_a_usage_error(example_dir: Path) -> None:
 def test_rules_command_explains_the_windows(example_dir: Path) -> None:
     r = cli("--config", "legday-sync.toml", "rules", cwd=example_dir)
     assert r.returncode == 0, r.stderr
-    for text in ("balanced", "24 h", "48 h", "72 h", "fine", "seed 001", "Doma et al. 2019",
-                 "same-day-order"):
+    for text in ("balanced", "24 h", "48 h", "72 h", "fine", "Running After Leg Workout",
+                 "Doma et al. 2019", "same-day-order"):
         assert text in r.stdout, text
 
 

@@ -69,7 +69,7 @@ def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
     r = cli("init", "--yes", "--timezone", "Europe/Berlin", "--force", cwd=tmp_path,
             home=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert config.load(target).timezone == "Europe/Berlin"
+    assert config.load(target, require_sources=False).timezone == "Europe/Berlin"
     assert not list(tmp_path.glob(".legday-sync.toml.*"))  # no temp file left
 
 
@@ -85,8 +85,13 @@ def test_init_detects_the_timezone_and_refuses_bad_input(tmp_path: Path) -> None
         else:
             os.environ["TZ"] = env_tz
     assert r.returncode == 0, r.stderr
-    assert config.load(tmp_path / "a.toml").timezone == "America/Chicago"
+    assert config.load(tmp_path / "a.toml", require_sources=False).timezone == "America/Chicago"
     assert "# [[source]]" in (tmp_path / "a.toml").read_text()  # an example to fill in
+    assert "add a calendar to read" in r.stdout
+    # a sync on that template says what is missing and how to add it, exit 2
+    r = cli("--config", "a.toml", "sync", "--dry-run", cwd=tmp_path, home=home)
+    assert r.returncode == 2
+    assert "no calendar to read" in r.stderr and "[[source]]" in r.stderr
 
     r = cli("init", "--yes", "--timezone", "Europe/Berlln", "--path", "b.toml", cwd=tmp_path,
             home=home)

@@ -257,7 +257,7 @@ def test_the_right_token_serves_the_page_with_its_headers(app):
     assert status == "200 OK"
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert headers["Content-Security-Policy"] == CSP
-    assert headers["Cache-Control"] == "no-store" and headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store" and headers["Referrer-Policy"] == "same-origin"
     html = body.decode()
     assert "Tempo run 8k" in html
     # the feed URL is built from the Host the browser used

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +20,9 @@ LOCK_NAME = "sync.lock"
 
 
 @contextmanager
-def sync_lock(state_dir: Path, *, wait: float = 10.0, poll: float = 0.1) -> Iterator[None]:
+def sync_lock(state_dir: Path, *, wait: float = 10.0, poll: float = 0.1,
+              notify: Callable[[str], None] | None = None) -> Iterator[None]:
+    """The lock; ``notify`` hears once, as the wait starts, that (and for whom) we wait."""
     ensure_private_dir(state_dir)
     path = state_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -31,9 +33,14 @@ def sync_lock(state_dir: Path, *, wait: float = 10.0, poll: float = 0.1) -> Iter
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
                     raise LockBusy(str(path), f"pid {holder}" if holder else "") from None
+                if notify is not None:
+                    who = f" (pid {holder})" if holder else ""
+                    notify(f"waiting up to {wait:g} s for another legday-sync{who} to finish "
+                           f"its sync…")
+                    notify = None
                 time.sleep(poll)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -36,6 +36,8 @@ class FakeSink:
     user_editable: ClassVar[bool] = True
     held: dict[str, Held] = field(default_factory=dict)
     applied: list[Action] = field(default_factory=list)
+    #: the config id it stamps on what it writes, like the real sinks
+    owner: str | None = None
 
     def load(self) -> dict[str, Held]:
         return dict(self.held)
@@ -48,7 +50,7 @@ class FakeSink:
             else:
                 assert a.suggestion is not None
                 s = a.suggestion
-                self.held[s.id] = Held(s.id, s.fingerprint, start=s.run.start)
+                self.held[s.id] = Held(s.id, s.fingerprint, start=s.run.start, owner=self.owner)
 
     # the user, in their calendar app
     def user_delete(self, suggestion_id: str) -> None:

@@ -1,5 +1,10 @@
 """SQLite state: the suggestion ledger, sync tokens, the parsed-event cache, sync status.
 
+``own_deletion`` remembers the suggestions the tool itself deleted from a sink
+that keeps tombstones (Google): a tombstone it did not make is the user's "no".
+Every table is created with IF NOT EXISTS when the database opens, which is also
+how an older state database gains the newer tables.
+
 One connection per process; a sync's changes go in one transaction, so a crash
 leaves the state as it was before the sync or as it is after it. The folder is
 0700 and the database 0600, created that way (never readable for a moment).
@@ -31,6 +36,12 @@ CREATE TABLE IF NOT EXISTS event_cache (
     source TEXT PRIMARY KEY, validator TEXT NOT NULL, window_start TEXT NOT NULL,
     window_end TEXT NOT NULL, events TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS own_deletion (
+    sink TEXT NOT NULL, suggestion_id TEXT NOT NULL, run_start TEXT NOT NULL,
+    PRIMARY KEY (sink, suggestion_id));
+CREATE TABLE IF NOT EXISTS dismissed (
+    suggestion_id TEXT PRIMARY KEY, title TEXT NOT NULL, run_start TEXT NOT NULL,
+    dismissed_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS google_cache (
     source TEXT PRIMARY KEY, calendar TEXT NOT NULL, window_start TEXT NOT NULL,
     window_end TEXT NOT NULL, events TEXT NOT NULL);
@@ -123,6 +134,55 @@ class State:
     def prune(self, before: datetime) -> None:
         """Forget suggestions for runs that fell out of the window."""
         self._write("DELETE FROM ledger WHERE run_start < ?", (before.isoformat(),))
+        self._write("DELETE FROM own_deletion WHERE run_start < ?", (before.isoformat(),))
+        self._write("DELETE FROM dismissed WHERE run_start < ?", (before.isoformat(),))
+
+    def forget_sink(self, sink: str) -> None:
+        """Forget everything written to ``sink`` (it is being replaced by a fresh one)."""
+        self._write("DELETE FROM ledger WHERE sink=?", (sink,))
+        self._write("DELETE FROM own_deletion WHERE sink=?", (sink,))
+
+    # -- the tool's own deletions (tombstones it made) ----------------------------
+    def note_own_deletion(self, sink: str, suggestion_id: str, run_start: datetime) -> None:
+        self._write("INSERT OR REPLACE INTO own_deletion VALUES (?,?,?)",
+                    (sink, suggestion_id, run_start.isoformat()))
+
+    def clear_own_deletion(self, sink: str, suggestion_id: str) -> None:
+        self._write("DELETE FROM own_deletion WHERE sink=? AND suggestion_id=?",
+                    (sink, suggestion_id))
+
+    def own_deletions(self, sink: str) -> set[str]:
+        try:
+            rows = self.db.execute("SELECT suggestion_id FROM own_deletion WHERE sink=?",
+                                   (sink,))
+            return {r[0] for r in rows}
+        except sqlite3.OperationalError:  # a read-only database from before this table
+            return set()
+
+    # -- dismissals (`legday-sync dismiss`, the status page) ------------------------
+    def dismissed(self) -> dict[str, str]:
+        """Dismissed suggestion ids and their titles."""
+        try:
+            rows = self.db.execute("SELECT suggestion_id, title FROM dismissed")
+        except sqlite3.OperationalError:  # a read-only database from before this table
+            return {}
+        return {r[0]: r[1] for r in rows}
+
+    def dismissed_details(self) -> dict[str, tuple[str, datetime]]:
+        """Dismissed suggestion ids with their title and their run's start."""
+        try:
+            rows = self.db.execute("SELECT suggestion_id, title, run_start FROM dismissed")
+        except sqlite3.OperationalError:
+            return {}
+        return {r[0]: (r[1], datetime.fromisoformat(r[2])) for r in rows}
+
+    def dismiss(self, suggestion_id: str, title: str, run_start: datetime,
+                at: datetime) -> None:
+        self._write("INSERT OR REPLACE INTO dismissed VALUES (?,?,?,?)",
+                    (suggestion_id, title, run_start.isoformat(), at.isoformat()))
+
+    def undismiss(self, suggestion_id: str) -> None:
+        self._write("DELETE FROM dismissed WHERE suggestion_id=?", (suggestion_id,))
 
     # -- sync tokens and meta ---------------------------------------------------
     def sync_token(self, source: str) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import EXIT_OK, AuthError, ConfigError, ConfigProblem
+from ..errors import EXIT_OK, ConfigError, ConfigProblem
 from .common import command, examples, load_settings
 
 
@@ -21,12 +21,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "folder, readable only by you.",
         example=examples(("legday-sync auth", "opens a browser"),
                          ("legday-sync auth --no-browser --port 8080",
-                          "on a server, through ssh -L 8080:localhost:8080")))
+                          "on a server, through ssh -L 8080:localhost:8080"),
+                         ("legday-sync auth --new-calendar",
+                          "the suggestions calendar was made by another OAuth client")))
     p.add_argument("--no-browser", action="store_true",
                    help="don't open a browser: print the URL to open (e.g. on a server, "
                         "through `ssh -L PORT:localhost:PORT server`)")
     p.add_argument("--port", type=int, default=8080, metavar="N",
                    help="local port the browser is sent back to (default 8080; 0: any free)")
+    p.add_argument("--new-calendar", action="store_true",
+                   help="start a fresh suggestions calendar (when the old one was made by "
+                        "another OAuth client); the old one stays in Google Calendar")
     p.set_defaults(func=run)
 
 
@@ -39,45 +44,49 @@ def client_secrets_path(settings) -> Path:
     if path is None:
         raise ConfigError(str(settings.config_path or "<config>"), [ConfigProblem(
             "google.client_secrets", "no OAuth client configured",
-            "download the Desktop OAuth client JSON from Google Cloud console, save it as "
-            "client_secret.json next to the config or set [google] client_secrets "
-            "(see README, Connect Google Calendar)")])
+            "download the Desktop OAuth client JSON (Google Auth Platform → Clients), save it "
+            "as client_secret.json next to the config or set [google] client_secrets "
+            "(see docs/google.md)")])
     return path
 
 
+def permission_lines(perms) -> list[str]:
+    """One line per permission: granted or not, and what is lost without it."""
+    return [f"  {'✓' if ok else '✗'} {p.label}" + ("" if ok else f" — not granted: {p.without}")
+            for ok, p in perms]
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..adapters.files import ensure_private_dir, write_private
-    from ..adapters.google.api import SCOPES, token_path
+    from ..adapters.google.login import free_port, save_login, sign_in
+    from ..adapters.google.scopes import missing, summary
 
     settings = load_settings(args)
     secrets = client_secrets_path(settings)
-    from google_auth_oauthlib.flow import InstalledAppFlow
-
-    try:
-        flow = InstalledAppFlow.from_client_secrets_file(str(secrets), scopes=list(SCOPES))
-    except ValueError as e:
-        raise AuthError(f"{secrets} is not an OAuth client file ({e})",
-                        "create an OAuth client of type \"Desktop app\" and download "
-                        "its JSON") from None
+    port = args.port or free_port()  # a real port, so that the ssh -L line below is usable
     prompt = ("Open this URL in a browser to connect legday-sync to Google Calendar:\n\n"
-              "    {url}\n")
+              "    {url}\n\nOn Google's consent screen, tick every box.\n")
     if args.no_browser:
         prompt += (f"\nOn a server without a browser, first forward the port from your own "
-                   f"machine:  ssh -L {args.port}:localhost:{args.port} <this server>\n")
-    try:
-        creds = flow.run_local_server(
-            host="localhost", port=args.port, open_browser=not args.no_browser,
-            authorization_prompt_message=prompt,
-            success_message="legday-sync is connected. You can close this tab.",
-            access_type="offline", prompt="consent")
-    except OSError as e:
-        raise AuthError(f"can't listen on localhost:{args.port} ({e.strerror or e})",
-                        "pick another port with --port N") from None
-    except Exception as e:  # oauthlib's errors (access denied, bad state) have no common base
-        raise AuthError(f"Google sign-in did not complete: {e}",
-                        "run `legday-sync auth` again") from None
-    ensure_private_dir(settings.state_dir)
-    path = token_path(settings.state_dir)
-    write_private(path, creds.to_json().encode("utf-8"))
+                   f"machine:  ssh -L {port}:localhost:{port} <this server>\n")
+    creds, granted = sign_in(secrets, port=port, open_browser=not args.no_browser,
+                             prompt=prompt)
+    path = save_login(settings.state_dir, creds, granted)
     print(f"Connected. The login is saved in {path} (readable only by you).")
+    if missing(granted):
+        print("Google granted only some of the permissions legday-sync asks for:")
+        print("\n".join(permission_lines(summary(granted))))
+        print("legday-sync works with what it has. To grant the rest, run `legday-sync auth` "
+              "again and tick every box.")
+    if args.new_calendar:
+        from ..adapters.google.sink import start_new_calendar
+        from ..adapters.state import State
+
+        state = State(settings.state_dir)
+        try:
+            old = start_new_calendar(state)
+        finally:
+            state.close()
+        print("The next sync starts a new suggestions calendar"
+              + (f"; the old one (id {old}) stays in Google Calendar, untouched: delete it "
+                 f"there when you no longer want it." if old else "."))
     return EXIT_OK

@@ -30,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
     out = console(args)
     out.print(f"[green]✓[/green] config {escape(str(settings.config_path))} is valid "
               f"(goal {settings.goal}, timezone {settings.tz.key})")
+    note = settings.legacy_state_note()
+    if note:
+        out.print(f"note: {note}", markup=False)
     window = settings.judge_settings().fetch_window(parse_now(args.now, settings.tz))
     failed = 0
     state = State(settings.state_dir, readonly=True)
@@ -48,6 +51,28 @@ def run(args: argparse.Namespace) -> int:
                 out.print(f"    [yellow]warning:[/yellow] {escape(w)}")
     finally:
         state.close()
-    if not settings.source:
-        out.print("[yellow]no \\[\\[source]] configured: add a calendar to read[/yellow]")
+    _google_login(settings, out)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _google_login(settings, out) -> None:
+    """The permissions the saved Google login holds (read from the file: no request)."""
+    if settings.output.google is None and not any(s.type == "google" for s in settings.source):
+        return
+    from rich.markup import escape
+
+    from ..adapters.google.login import saved_permissions
+    from ..errors import AuthError
+    from .auth import permission_lines
+
+    try:
+        perms = saved_permissions(settings.state_dir)
+    except AuthError as e:
+        out.print(f"[red]✗[/red] Google login: {escape(e.describe())}")
+        return
+    if perms is None:
+        out.print("[yellow]Google: not connected: run `legday-sync auth`[/yellow]")
+        return
+    out.print("Google permissions granted:")
+    for line in permission_lines(perms):
+        out.print(escape(line), highlight=False)

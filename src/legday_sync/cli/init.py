@@ -71,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
               f"goal {answers.goal}, {len(answers.ics) + len(answers.google)} source(s))")
     flag = "" if target == _default_target() else escape(f" --config {_quote(str(target))}")
     out.print("Next:")
+    if not answers.ics and not answers.google:
+        out.print(f"  add a calendar to read: edit {target} (a [[source]] example is in it, "
+                  f"commented out), or run init again with --ics PATH|URL or --google ID",
+                  markup=False)
     if answers.google:
         out.print(f"  legday-sync{flag} auth            # allow reading your Google calendars")
     out.print(f"  legday-sync{flag} sync --dry-run  # see the conflicts, write nothing")
@@ -107,16 +111,11 @@ def _default_goal() -> str:
 
 
 def _check_tz(name: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from ..config import timezone_fix, timezone_problem
 
-    from ..config import _tz_guess
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        guess = _tz_guess(name)
-        hint = f" — did you mean {guess!r}?" if guess else " — use a name like Europe/Berlin"
-        raise UsageError(f"unknown timezone {name!r}{hint}") from None
+    problem = timezone_problem(name)
+    if problem:
+        raise UsageError(problem, timezone_fix(name))
     return name
 
 
@@ -325,7 +324,7 @@ def write_config(target: Path, text: str) -> None:
     tmp = private_tmp(target, text.encode("utf-8"))
     try:
         try:
-            load(tmp)
+            load(tmp, require_sources=False)  # no source yet: a template to fill in
         except ConfigError as e:
             problems = "; ".join(f"{p.key}: {p.message}" for p in e.problems)
             raise UsageError(f"the config would not be valid ({problems})") from None

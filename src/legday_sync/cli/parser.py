@@ -16,6 +16,7 @@ from . import (
     check,
     completion,
     daemon,
+    dismiss,
     feed_url,
     init,
     man,
@@ -30,6 +31,7 @@ from .common import EXAMPLES, PROG, add_global_options
 COMMANDS: tuple[ModuleType, ...] = (
     sync,
     week,
+    dismiss,
     rules,
     check,
     init,

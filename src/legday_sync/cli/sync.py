@@ -27,6 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def waiting(message: str) -> None:
+    """Said once, on stderr, when a sync has to wait for another one's lock."""
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     import json
 
@@ -39,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         report = sync_once(settings, now, dry_run=True)
     else:
-        with sync_lock(settings.state_dir, wait=args.wait):
+        with sync_lock(settings.state_dir, wait=args.wait, notify=waiting):
             report = sync_once(settings, now)
     if args.json:
         print(json.dumps(to_json(report, settings.tz), ensure_ascii=False, indent=2))

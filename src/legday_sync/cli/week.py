@@ -100,10 +100,16 @@ def print_week(week: Week, console: Console) -> None:
     below, indented. Intensity is a letter and a word, never colour alone."""
     from rich.text import Text
 
+    from ..views.report import ID_SHOWN
     from ..views.week import day_name, hm, hours_text, span_text, when
 
     tzname = getattr(week.tz, "key", str(week.tz))
     n_conf = sum(c.severity == "conflict" for c in week.conflicts)
+    # a failure leads: empty days below mean "nothing read", not "nothing planned"
+    for src, msg in week.errors:
+        console.print(Text(f"error: {src}: {msg}", "bold red"))
+    if week.not_judged:
+        console.print(Text(week.not_judged, "bold red"))
     head = Text()
     head.append(f"{day_name(week.start)} – {day_name(week.days[-1].date)}", "bold")
     head.append(f" · goal {week.goal or 'balanced'} · {tzname} · now {when(week.now)} · ")
@@ -130,7 +136,7 @@ def print_week(week: Week, console: Console) -> None:
             if w.in_conflict:
                 details.append(" !", "bold red")
         if not details:
-            details.append("—", "dim")
+            details.append("— (from the calendars read)" if week.not_judged else "—", "dim")
         for c in day.conflicts:
             details.append("\n")
             if c.severity == "conflict" and c.recovery_end is not None:
@@ -148,6 +154,9 @@ def print_week(week: Week, console: Console) -> None:
                 details.append("instead" if s.kind == "instead" else "move", "bold green")
                 at = hm(s.start) if s.start.date() == day.date else when(s.start)
                 details.append(f" {at}–{hm(s.end)}: {s.title}")
+                details.append(f" [{s.id[:ID_SHOWN]}]", "dim")
+                if s.dismissed:
+                    details.append(" (dismissed)", "dim")
         label = Text(day_name(day.date), "bold" if day.date == week.now.date() else "")
         grid.add_row(label, _bar(day), details)
     console.print(grid)
@@ -160,5 +169,9 @@ def print_week(week: Week, console: Console) -> None:
         console.print(Text(f"note: {n}", "dim"))
     for w in week.warnings:
         console.print(Text(f"warning: {w}", "yellow"))
-    for src, msg in week.errors:
-        console.print(Text(f"error: {src}: {msg}", "bold red"))
+    if week.suggestions:
+        console.print(Text("The [id] after a suggestion is for `legday-sync dismiss ID`, which "
+                           "keeps it out of every calendar.", "dim"))
+    if week.errors:
+        console.print(Text(f"{len(week.errors)} error(s): see the top.", "bold red"))
+

@@ -40,6 +40,8 @@ class Held:
     #: the user deleted it (Google keeps a cancelled tombstone)
     deleted: bool = False
     start: datetime | None = None
+    #: the config that wrote it (Settings.config_id), where the sink records it
+    owner: str | None = None
 
 
 class Sink(Protocol):

@@ -18,8 +18,8 @@ from .model import Conflict, Workout, digest
 RUN_WITHIN_RECOVERY = "run-within-recovery"
 SAME_DAY_ORDER = "same-day-order"
 
-SEED_000 = "“Should You Run after Leg Day?” (seed 000)"
-SEED_001 = "“Running After Leg Workout (Positives & Negatives)” (seed 001)"
+SEED_000 = "“Should You Run after Leg Day? (3 Great Exercises for Recovery)”"
+SEED_001 = "“Running After Leg Workout (Positives & Negatives)”"
 EVIDENCE = {
     "doma2019": "Doma et al. 2019: after a lower-body session, running economy and soreness "
                 "stay impaired for 48 h",

@@ -196,7 +196,16 @@ def suggestion_id(binding: Conflict, kind: str) -> str:
                   kind)
 
 
-def _why(binding: Conflict, profile: Profile) -> str:
+def how_to_dismiss(suggestion_id: str) -> str:
+    """The description's last line: how to be rid of a suggestion, in every kind of calendar
+    (a subscribed feed can't be edited, so "delete this event" is not enough)."""
+    short = suggestion_id[:8]
+    return (f"Suggested by legday-sync (id {short}). Not for you? Run `legday-sync dismiss "
+            f"{short}` or press Dismiss on the status page; in a Google or CalDAV calendar, "
+            f"deleting this event works too. It stays away while this conflict stands.")
+
+
+def _why(binding: Conflict, profile: Profile, suggestion_id: str) -> str:
     run, leg = binding.run.event, binding.leg_day.event
     return (f"Why: {binding.explanation}\n\n"
             f"Rule: {binding.rule} (gap {binding.gap_hours:g} h, window "
@@ -206,7 +215,7 @@ def _why(binding: Conflict, profile: Profile) -> str:
             f"Original run: “{run.title}”, {_local(run.start, profile.tz)}–"
             f"{run.end.astimezone(profile.tz):%H:%M} (calendar “{run.source}”, uid {run.uid})"
             + (f"\n{run.url}" if run.url else "") +
-            "\n\nSuggested by legday-sync. Delete this event to dismiss the suggestion.")
+            f"\n\n{how_to_dismiss(suggestion_id)}")
 
 
 def _instead(binding: Conflict, profile: Profile) -> Suggestion:
@@ -216,22 +225,24 @@ def _instead(binding: Conflict, profile: Profile) -> Suggestion:
     end = min(run.end, run.start + EASY_RUN_MAX) if activity == "easy_run" else run.end
     if end <= run.start:
         end = run.start + EASY_RUN_MAX
+    sid = suggestion_id(binding, "instead")
     return Suggestion(
-        id=suggestion_id(binding, "instead"), conflict_id=binding.id, kind="instead",
+        id=sid, conflict_id=binding.id, kind="instead",
         activity=activity, start=run.start, end=end,
         title=f"{label} instead of {run.event.title}",
-        description=f"{reason}\n\n{_why(binding, profile)}", run=run)
+        description=f"{reason}\n\n{_why(binding, profile, sid)}", run=run)
 
 
 def _move(binding: Conflict, slot: tuple[datetime, datetime], profile: Profile) -> Suggestion:
     run = binding.run
     start, end = slot
     recovered = (start - binding.leg_day.end).total_seconds() / 3600
+    sid = suggestion_id(binding, "move")
     return Suggestion(
-        id=suggestion_id(binding, "move"), conflict_id=binding.id, kind="move", activity="run",
+        id=sid, conflict_id=binding.id, kind="move", activity="run",
         start=start, end=end,
         title=f"{run.event.title} (moved from {_local(run.start, profile.tz)})",
         description=(f"Your legs have had {recovered:.0f} h to recover by now. "
                      f"{EVIDENCE['doma2019']}.\n\n"
-                     f"{_why(binding, profile)}"),
+                     f"{_why(binding, profile, sid)}"),
         run=run)

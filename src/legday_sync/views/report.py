@@ -18,6 +18,8 @@ class SourceProblem:
     source: str
     message: str
     fix: str = ""
+    #: seconds the service asked us to leave it alone (a usage limit); 0: retry as usual
+    retry_after: float = 0.0
 
 
 @dataclass
@@ -38,10 +40,24 @@ class Report:
     profile: Profile | None = None
     #: events the sources read, workouts or not (0 workouts of many events is not "all clear")
     events_read: int = 0
+    #: every source's name, and where the sinks put the suggestions (in words)
+    sources: list[str] = field(default_factory=list)
+    destinations: list[str] = field(default_factory=list)
+    #: ids of suggestions the user dismissed: in no sink while their conflict stands
+    dismissed: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def failed_sources(self) -> list[str]:
+        """Sources that could not be read (sink failures are in ``errors`` too)."""
+        return [e.source for e in self.errors if e.source in self.sources]
+
+
+#: how many characters of a suggestion id the tables show (`dismiss` takes any unique prefix)
+ID_SHOWN = 8
 
 
 def iso(t: datetime, tz: tzinfo) -> str:
@@ -69,7 +85,8 @@ def to_json(report: Report, tz: tzinfo) -> dict[str, Any]:
         "suggestions": [{
             "id": s.id, "conflict_id": s.conflict_id, "kind": s.kind, "activity": s.activity,
             "start": iso(s.start, tz), "end": iso(s.end, tz), "title": s.title,
-            "description": s.description} for s in report.suggestions],
+            "description": s.description, "dismissed": s.id in report.dismissed}
+            for s in report.suggestions],
         "actions": [{"op": a.op, "target": a.target, "suggestion_id": a.suggestion_id}
                     for a in report.actions],
         "errors": [{"source": e.source, "message": e.message} for e in report.errors],
@@ -86,15 +103,37 @@ def _window(c: Conflict) -> str:
     return f"{c.window_hours:g} h" if c.window_hours is not None else "order"
 
 
+def not_judged(report: Report) -> str | None:
+    """What a failed source leaves unjudged, in words, or None when every source was read."""
+    failed = report.failed_sources
+    if not failed:
+        return None
+    names = ", ".join(failed)
+    return (f"Not judged: the events of {names}. Leg days and runs there are unknown, so "
+            f"conflicts with them can't be seen; suggestions already written were kept as "
+            f"they are until {'it reads' if len(failed) == 1 else 'they read'} again.")
+
+
 def print_report(report: Report, console: Console, tz: tzinfo) -> None:
     """Tables for people. Calendar text is escaped: a title like "[/]" prints as written."""
     from rich.markup import escape as esc
     from rich.table import Table
 
+    # a failure leads: nothing below may read as "all is well" while a calendar is unread
+    for e in report.errors:
+        fix = f" — {e.fix}" if e.fix else ""
+        console.print(f"[red]error:[/red] {esc(f'{e.source}: {e.message}{fix}')}")
+    gap = not_judged(report)
+    if gap:
+        console.print(f"[bold red]{esc(gap)}[/bold red]")
     runs = sum(w.kind == "run" for w in report.workouts)
     legs = len(report.workouts) - runs
-    head = "Dry run — nothing written." if report.dry_run else "Synced."
-    console.print(f"[bold]{head}[/bold] {legs} leg day(s), {runs} run(s) between "
+    if report.dry_run:
+        head = "Dry run — nothing written."
+    else:
+        head = "Synced." if report.ok else "Synced with errors (above)."
+    read = "the calendars read" if gap else "your calendars"
+    console.print(f"[bold]{head}[/bold] {legs} leg day(s), {runs} run(s) in {read} between "
                   f"{_when(report.window.start, tz)} and {_when(report.window.end, tz)} "
                   f"(now {_when(report.now, tz)}).")
     if report.conflicts:
@@ -108,15 +147,23 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
                       f"{esc(c.run.event.title)} ({c.run.intensity})\n{_when(c.run.start, tz)}",
                       f"{c.gap_hours:g} h", _window(c), f"[{style}]{c.rule}[/{style}]")
         console.print(t)
+    elif gap:
+        console.print("[yellow]No conflicts among the calendars that could be read — the "
+                      "failed ones were not judged.[/yellow]")
     else:
         console.print("[green]No conflicts: every run is clear of leg-day recovery.[/green]")
     if report.suggestions:
         t = Table(title="Suggestions", title_justify="left")
-        for col in ("when", "suggestion", "kind"):
-            t.add_column(col)
+        for col in ("id", "when", "suggestion", "kind"):
+            t.add_column(col, no_wrap=col == "id")
         for s in report.suggestions:
-            t.add_row(f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}", esc(s.title), s.kind)
+            title = (f"[dim]{esc(s.title)} (dismissed)[/dim]" if s.id in report.dismissed
+                     else esc(s.title))
+            t.add_row(s.id[:ID_SHOWN], f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}",
+                      title, s.kind)
         console.print(t)
+        console.print("[dim]Not for you? `legday-sync dismiss ID` (the first characters of "
+                      "the id are enough) keeps a suggestion out of every calendar.[/dim]")
     titles = {s.id: s.title for s in report.suggestions}
     if report.actions:
         verb = "Planned actions" if report.dry_run else "Actions"
@@ -133,6 +180,8 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         console.print(f"[dim]note:[/dim] {esc(n)}")
     for w in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {esc(w)}")
-    for e in report.errors:
-        fix = f" — {e.fix}" if e.fix else ""
-        console.print(f"[red]error:[/red] {esc(f'{e.source}: {e.message}{fix}')}")
+    if report.destinations:
+        verb = "Would write to" if report.dry_run else "Suggestions are in"
+        console.print(f"{verb}: {esc('; '.join(report.destinations))}.")
+    if report.errors:
+        console.print(f"[red]{len(report.errors)} error(s): see the top of this report.[/red]")

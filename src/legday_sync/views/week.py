@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..core.model import Conflict, Suggestion, Workout
-from .report import Report
+from .report import Report, not_judged
 
 MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 14, 7
 _UTC = ZoneInfo("UTC")
@@ -55,6 +55,8 @@ class SuggestionView:
     description: str
     start: datetime
     end: datetime
+    #: the user dismissed it: it is in no calendar while its conflict stands
+    dismissed: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ class Week:
     errors: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: what a failed source left unjudged, in words ("" when every source was read)
+    not_judged: str = ""
 
 
 # -- building -----------------------------------------------------------------------
@@ -169,10 +173,11 @@ def _key(w: Workout) -> tuple[str, str, str]:
     return w.event.occurrence
 
 
-def _suggestion(s: Suggestion, tz: tzinfo) -> SuggestionView:
+def _suggestion(s: Suggestion, tz: tzinfo, dismissed: bool = False) -> SuggestionView:
     return SuggestionView(id=s.id, conflict_id=s.conflict_id, kind=s.kind, activity=s.activity,
                           title=s.title, description=s.description,
-                          start=s.start.astimezone(tz), end=s.end.astimezone(tz))
+                          start=s.start.astimezone(tz), end=s.end.astimezone(tz),
+                          dismissed=dismissed)
 
 
 def _place(item: T, start: datetime, end: datetime, day: Day,
@@ -203,8 +208,8 @@ def build_week(report: Report, now: datetime, tz: tzinfo, days: int = DEFAULT_DA
     for c in report.conflicts:
         ids.setdefault(_key(c.run), []).append(c.id)
         ids.setdefault(_key(c.leg_day), []).append(c.id)
-    sugg = [_suggestion(s, tz) for s in sorted(report.suggestions,
-                                               key=lambda s: (s.start, s.kind, s.id))]
+    sugg = [_suggestion(s, tz, s.id in report.dismissed)
+            for s in sorted(report.suggestions, key=lambda s: (s.start, s.kind, s.id))]
     by_conflict: dict[str, list[SuggestionView]] = {}
     for s in sugg:
         by_conflict.setdefault(s.conflict_id, []).append(s)
@@ -240,7 +245,8 @@ def build_week(report: Report, now: datetime, tz: tzinfo, days: int = DEFAULT_DA
                 conflicts=tuple(conflicts), suggestions=in_view,
                 errors=tuple((e.source, e.message + (f" — {e.fix}" if e.fix else ""))
                              for e in report.errors),
-                warnings=tuple(report.warnings), notes=tuple(report.notes))
+                warnings=tuple(report.warnings), notes=tuple(report.notes),
+                not_judged=not_judged(report) or "")
 
 
 def _conflict(c: Conflict, tz: tzinfo, ids: dict[tuple[str, str, str], list[str]],

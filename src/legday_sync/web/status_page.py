@@ -5,7 +5,10 @@
 secret token (``GET /<token>/``); ``with_status_page`` wraps an existing WSGI
 app with it. Calendar text is attacker-controlled: every string goes through
 ``html.escape``. Nothing is loaded from elsewhere (no fonts, scripts or CDNs);
-the one inline script (the copy button) is allowed by its hash in ``CSP``.
+the one inline script (the copy button; on a narrow screen, opening the timeline at
+the training hours) is allowed by its hash in ``CSP``. The Dismiss buttons are plain
+forms: they work without the script, and a POST is accepted only from the page's own
+origin (Origin, else Referer) and behind the token.
 """
 
 from __future__ import annotations
@@ -49,19 +52,23 @@ COPY_SCRIPT = (
     "'Copied.'};if(navigator.clipboard&&window.isSecureContext){navigator.clipboard."
     "writeText(i.value).then(done,function(){document.execCommand('copy');done()})}else{"
     "document.execCommand('copy');done()}})})();"
+    "(function(){var t=document.querySelector('.scroll[data-start]');if(t&&t.scrollWidth>"
+    "t.clientWidth){t.scrollLeft=t.scrollWidth*parseFloat(t.dataset.start)}})();"
 )
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(COPY_SCRIPT.encode()).digest()).decode()
 
 #: The Content-Security-Policy the server sends with the page.
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-       f"script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'; "
+       f"script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
 
 #: Every header the page is sent with (besides Content-Type/Length).
 HEADERS: tuple[tuple[str, str], ...] = (
     ("Content-Security-Policy", CSP),
     ("Cache-Control", "no-store"),
-    ("Referrer-Policy", "no-referrer"),
+    # same-origin: the Dismiss form's POST carries the page's own Origin (with no-referrer
+    # browsers send "Origin: null"); nothing on the page links elsewhere
+    ("Referrer-Policy", "same-origin"),
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
 )
@@ -361,6 +368,11 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertic
 .feed{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
 .feed input{flex:1 1 360px;min-width:0;font:inherit;font-family:ui-monospace,monospace;
 padding:8px;border:1px solid #6b7280;border-radius:6px;background:#f9fafb;color:var(--fg)}
+.msg{border:2px solid var(--good);border-radius:6px;padding:6px 10px;color:var(--good)}
+form.dis{display:inline;margin-left:6px}
+form.dis button{font:inherit;font-size:.85rem;padding:2px 10px;border-radius:6px;
+border:1px solid #6b7280;background:#fff;color:var(--fg);cursor:pointer}
+.sugg li.gone{border-color:var(--line);color:var(--muted)}
 .feed button{font:inherit;font-weight:600;padding:8px 16px;border-radius:6px;border:0;
 background:var(--accent);color:#fff;cursor:pointer}
 :focus-visible{outline:3px solid #b45309;outline-offset:2px}
@@ -373,20 +385,48 @@ def _tag(w: WorkoutView) -> str:
     return f'<span class="tag t-{cls}">{e(w.label)}</span>'
 
 
-def _suggestions_html(items: Iterable[SuggestionView]) -> str:
+@dataclass(frozen=True)
+class Controls:
+    """The page's own path ("/<token>/", where the forms post) and the dismissed ids as the
+    state has them now (the week may come from a sync before the last click)."""
+
+    path: str
+    dismissed: frozenset[str] = frozenset()
+
+    def is_dismissed(self, s: SuggestionView) -> bool:
+        return s.dismissed or s.id in self.dismissed
+
+
+def _dismiss_form(s: SuggestionView, action: Controls | None) -> str:
+    """A plain form (no script needed): POST to the page's own address, behind its token."""
+    if action is None:
+        return ""
+    verb, op = ("Bring back", "undismiss") if action.is_dismissed(s) else ("Dismiss", "dismiss")
+    return (f'<form class="dis" method="post" action="{e(action.path + op)}">'
+            f'<input type="hidden" name="id" value="{e(s.id)}">'
+            f'<button type="submit" aria-label="{e(verb)}: {e(s.title)}">{verb}</button></form>')
+
+
+def _suggestions_html(items: Iterable[SuggestionView], action: Controls | None = None) -> str:
     items = list(items)
     if not items:
         return ""
     li = []
     for s in items:
         verb = "Instead" if s.kind == "instead" else "Move"
-        li.append(f'<li><span class="k">→ {verb}:</span> {e(s.title)} '
-                  f'<span class="when">({e(when(s.start))}–{e(hm(s.end))})</span>'
+        dismissed = action.is_dismissed(s) if action is not None else s.dismissed
+        gone = ' <span class="sub">(dismissed: in none of your calendars)</span>' \
+            if dismissed else ""
+        cls = ' class="gone"' if dismissed else ""
+        li.append(f'<li id="s-{e(s.id[:12])}"{cls}>'
+                  f'<span class="k">→ {verb}:</span> {e(s.title)} '
+                  f'<span class="when">({e(when(s.start))}–{e(hm(s.end))})</span>{gone}'
+                  f'{_dismiss_form(s, action)}'
                   f'<details><summary>Why</summary>{e(s.description)}</details></li>')
     return '<ul class="sugg" aria-label="Suggestions">' + "".join(li) + "</ul>"
 
 
-def _conflict_html(c: ConflictView) -> str:
+def _conflict_html(c: ConflictView, action: Controls | None = None) -> str:
     if c.severity == "conflict" and c.recovery_end is not None:
         head = (f"<strong>⚠ Conflict:</strong> {e(c.run.title)} ({e(c.run.label.lower())}, "
                 f"{e(when(c.run.start))}) starts {e(hours_text(c.gap_hours))} after "
@@ -400,10 +440,10 @@ def _conflict_html(c: ConflictView) -> str:
         cls = "conflict info"
     return (f'<div class="{cls}" data-conflict="{e(c.id)}" role="note">'
             f"<p>{head}</p><details><summary>Why</summary>{e(c.explanation)}</details>"
-            f"{_suggestions_html(c.suggestions)}</div>")
+            f"{_suggestions_html(c.suggestions, action)}</div>")
 
 
-def _day_html(day: Day, week: Week) -> str:
+def _day_html(day: Day, week: Week, action: Controls | None = None) -> str:
     today = day.date == week.now.date()
     rows = []
     for p in day.workouts:
@@ -428,16 +468,18 @@ def _day_html(day: Day, week: Week) -> str:
                   and not any(p.item in c.suggestions for c in day.conflicts)]
     moved_html = ""
     if moved_here:
-        moved_html = ("<p>Runs suggested to move here:</p>" + _suggestions_html(moved_here))
+        moved_html = ("<p>Runs suggested to move here:</p>"
+                      + _suggestions_html(moved_here, action))
     body = ("<ul>" + "".join(rows) + "</ul>") if rows else '<p class="empty">No workouts.</p>'
     label = day_name(day.date) + (" — today" if today else "")
     return (f'<section class="day{" today" if today else ""}" aria-labelledby="d-{day.date}">'
             f'<h3 id="d-{day.date}">{e(label)}</h3>{body}{rec_html}'
-            + "".join(_conflict_html(c) for c in day.conflicts) + moved_html + "</section>")
+            + "".join(_conflict_html(c, action) for c in day.conflicts) + moved_html
+            + "</section>")
 
 
 def _status_html(week: Week, last_sync: dict[str, Any] | None,
-                 sources: Sequence[SourceHealth]) -> str:
+                 sources: Sequence[SourceHealth], daemon: bool = False) -> str:
     if last_sync and last_sync.get("time"):
         try:
             t = datetime.fromisoformat(str(last_sync["time"])).astimezone(week.tz)
@@ -451,7 +493,11 @@ def _status_html(week: Week, last_sync: dict[str, Any] | None,
                 f"{e(last_sync.get('conflicts', 0))} conflict(s), "
                 f"{e(last_sync.get('suggestions', 0))} suggestion(s) written.</p>")
     else:
-        sync = "<p>Last sync: <strong>none yet</strong> — the daemon writes one soon.</p>"
+        sync = ("<p>Last sync: <strong>none yet</strong> — the daemon writes one soon.</p>"
+                if daemon else
+                "<p>Last sync: <strong>none yet</strong>. This server only serves the page and "
+                "the feed: run <code>legday-sync sync</code> (or the daemon, or the systemd "
+                "timer) to write suggestions.</p>")
     rows = []
     for s in sources:
         if s.ok is None:
@@ -472,9 +518,35 @@ def _status_html(week: Week, last_sync: dict[str, Any] | None,
     return sync + table + extra
 
 
+def _private_note(url: str) -> str:
+    """Why this address can't work from a phone, if it is a loopback or private one."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return " (this one, on localhost, is reachable only from this computer)"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    if ip.is_loopback:
+        return f" (this one, {host}, is reachable only from this computer)"
+    if ip.is_private or ip.is_link_local:
+        return f" (this one, {host}, is reachable only from your own network)"
+    return ""
+
+
 def render_page(week: Week, *, last_sync: dict[str, Any] | None,
-                sources: Sequence[SourceHealth] = (), feed_url: str) -> str:
-    """The whole page as one HTML5 string; no external resources."""
+                sources: Sequence[SourceHealth] = (), feed_url: str,
+                action: Controls | None = None,
+                daemon: bool = False, training_start: float | None = None,
+                message: str = "") -> str:
+    """The whole page as one HTML5 string; no external resources.
+
+    With ``action`` (the page's own path and the dismissed ids) each suggestion has a
+    Dismiss button. ``training_start`` (an hour of the day) is where the timeline opens
+    on a screen too narrow for all of it. ``message`` confirms what a button did."""
     n_conf = sum(1 for c in week.conflicts if c.severity == "conflict")
     n_info = len(week.conflicts) - n_conf
     title = f"legday-sync — {day_name(week.start)} to {day_name(week.days[-1].date)}"
@@ -493,13 +565,16 @@ def render_page(week: Week, *, last_sync: dict[str, Any] | None,
     outside_html = ""
     if outside:
         outside_html = ("<h3>Conflicts just outside this view</h3>"
-                        + "".join(_conflict_html(c) for c in outside))
+                        + "".join(_conflict_html(c, action) for c in outside))
+    start = "" if training_start is None else \
+        f' data-start="{(GUTTER + TRACK * max(0.0, training_start - 1) / 24) / W:.4f}"'
+    note = f'<p class="msg" role="status">{e(message)}</p>' if message else ""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <meta name="robots" content="noindex, nofollow">
 <title>{e(title)}</title>
 <style>{CSS}</style>
@@ -511,21 +586,22 @@ def render_page(week: Week, *, last_sync: dict[str, Any] | None,
 <strong>{e(week.goal or "balanced")}</strong> · times in {e(tzname)} · page made
 {e(when(week.now))}</p>
 <ul class="summary" aria-label="Summary">{"".join(summary)}</ul>
+{note}
 </header>
 <main>
+<section aria-labelledby="h-status">
+<h2 id="h-status">Sync status</h2>
+{_status_html(week, last_sync, sources, daemon)}
+</section>
 <section aria-labelledby="h-timeline">
 <h2 id="h-timeline">Timeline</h2>
 {render_legend()}
-<div class="scroll">{render_timeline(week)}</div>
+<div class="scroll"{start}>{render_timeline(week)}</div>
 </section>
 <section aria-labelledby="h-days">
 <h2 id="h-days">Day by day</h2>
-<div class="days">{"".join(_day_html(d, week) for d in week.days)}</div>
+<div class="days">{"".join(_day_html(d, week, action) for d in week.days)}</div>
 {outside_html}
-</section>
-<section aria-labelledby="h-status">
-<h2 id="h-status">Sync status</h2>
-{_status_html(week, last_sync, sources)}
 </section>
 <section aria-labelledby="h-feed">
 <h2 id="h-feed">Subscribe to the suggestions</h2>
@@ -538,6 +614,13 @@ autocomplete="off">
 <span id="copy-status" role="status" aria-live="polite"></span></div>
 <p class="sub">The address is a secret: anyone who has it can read your suggestions.
 <code>legday-sync feed-url --rotate</code> makes a new one.</p>
+<p><strong>On a phone, or in Google Calendar?</strong> They fetch the feed themselves, from
+the internet, so they can only reach a <em>public</em> address{_private_note(feed_url)}.
+Instead: write the suggestions into a CalDAV calendar (iCloud, Fastmail, Nextcloud) or a
+Google calendar, which your phone already syncs (<code>[output.caldav]</code>,
+<code>[output.google]</code> in the config); or put this server behind a tunnel or reverse
+proxy with HTTPS and print its public address with
+<code>legday-sync feed-url --base-url URL</code>.</p>
 </section>
 </main>
 <footer>legday-sync · the page refreshes its data at most once a minute ·
@@ -549,7 +632,9 @@ autocomplete="off">
 
 
 # -- the WSGI piece ---------------------------------------------------------------------
-PATH = re.compile(r"^/(?P<token>[A-Za-z0-9_-]{16,})/?$")
+PATH = re.compile(r"^/(?P<token>[A-Za-z0-9_-]{16,})(?:/(?P<op>dismiss|undismiss)?)?$")
+#: a Dismiss form's body is one id; anything much longer is not ours
+MAX_FORM_BYTES = 1024
 NOT_FOUND = b"not found\n"
 
 
@@ -585,13 +670,20 @@ class StatusPage:
     ``token`` gives the current feed token (None: no token yet -> every request 404s);
     ``week`` builds the Week for a ``now`` (default: a dry-run sync of ``settings``),
     cached for ``ttl`` seconds so a reload does not re-read every calendar.
+    ``POST /<token>/dismiss`` (and ``undismiss``) with ``id=`` records a dismissal, then
+    ``on_dismiss`` runs (the daemon brings its next sync forward) and the browser is sent
+    back to the page. ``daemon`` says whether a daemon syncs behind this page.
     """
 
     def __init__(self, settings: Settings, *, token: Callable[[], str | None] | None = None,
                  week: Callable[[datetime], Week] | None = None,
                  clock: Callable[[], datetime] | None = None, days: int = 14,
-                 ttl: float = 60.0, fallback: Callable[..., Iterable[bytes]] | None = None
+                 ttl: float = 60.0, fallback: Callable[..., Iterable[bytes]] | None = None,
+                 daemon: bool = False, on_dismiss: Callable[[], None] | None = None
                  ) -> None:
+        self.daemon = daemon
+        self.on_dismiss = on_dismiss
+        self._message = ""
         self.settings = settings
         self.token = token or (lambda: read_token(settings.state_dir))
         self.week = week or self._dry_run_week
@@ -624,6 +716,20 @@ class StatusPage:
         token = self.token()
         return bool(token and hmac.compare_digest(m["token"].encode(), token.encode()))
 
+    def dismissed_now(self) -> frozenset[str]:
+        from ..adapters.state import State
+
+        state = State(self.settings.state_dir, readonly=True)
+        try:
+            return frozenset(state.dismissed())
+        finally:
+            state.close()
+
+    def training_start(self) -> float:
+        ranges = self.settings.schedule.ranges
+        first = min((r.start for r in ranges), default=None)
+        return 6.0 if first is None else first.hour + first.minute / 60
+
     def feed_url(self, environ: dict[str, Any], token: str) -> str:
         scheme = environ.get("wsgi.url_scheme", "http")
         host = environ.get("HTTP_HOST") or (
@@ -633,9 +739,63 @@ class StatusPage:
     def render(self, environ: dict[str, Any]) -> bytes:
         week = self.current_week()
         token = self.token() or ""
+        with self._lock:
+            message, self._message = self._message, ""
         return render_page(week, last_sync=read_last_sync(self.settings),
                            sources=source_health(self.settings, week.errors),
-                           feed_url=self.feed_url(environ, token)).encode("utf-8")
+                           feed_url=self.feed_url(environ, token),
+                           action=Controls(f"/{token}/", self.dismissed_now()),
+                           daemon=self.daemon, training_start=self.training_start(),
+                           message=message).encode("utf-8")
+
+    # -- the Dismiss button -----------------------------------------------------------
+    def same_origin(self, environ: dict[str, Any]) -> bool:
+        """A POST must come from this page: its Origin (else its Referer) names our host.
+
+        The token in the path already keeps other sites out; this is the second lock
+        against a page that learned the address (CSRF)."""
+        from urllib.parse import urlsplit
+
+        host = (environ.get("HTTP_HOST") or "").lower()
+        origin = environ.get("HTTP_ORIGIN") or environ.get("HTTP_REFERER") or ""
+        if not host or not origin or origin == "null":
+            return False
+        return (urlsplit(origin).netloc or "").lower() == host
+
+    def post(self, environ: dict[str, Any], op: str) -> tuple[str, str]:
+        """Record a dismissal; (HTTP status, message for the page)."""
+        from urllib.parse import parse_qs
+
+        from ..adapters.state import State
+        from ..dismissals import known_suggestions, set_dismissed
+
+        if not self.same_origin(environ):
+            return "403 Forbidden", "a Dismiss must come from the status page itself"
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 < length <= MAX_FORM_BYTES:
+            return "400 Bad Request", "a Dismiss form carries one suggestion id"
+        form = parse_qs(environ["wsgi.input"].read(length).decode("utf-8", "replace"))
+        sid = (form.get("id") or [""])[0]
+        state = State(self.settings.state_dir)
+        try:
+            known = known_suggestions(state)
+            chosen = known.get(sid)
+            if chosen is None:  # ids come from our own page: an unknown one is stale
+                return "409 Conflict", "that suggestion is gone (its conflict changed): reload"
+            set_dismissed(state, [chosen], dismiss=op == "dismiss", now=self.clock())
+        finally:
+            state.close()
+        if self.on_dismiss is not None:
+            self.on_dismiss()
+        with self._lock:
+            self._cached = None
+        when_ = "at the daemon's sync, which starts now" if self.daemon else \
+            "at the next `legday-sync sync`"
+        verb = "Dismissed" if op == "dismiss" else "Brought back"
+        return "303 See Other", f"{verb} “{chosen.title}”: your calendars follow {when_}."
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -645,9 +805,20 @@ class StatusPage:
             if self.fallback is not None:
                 return self.fallback(environ, start_response)
             return _plain(start_response, "404 Not Found", NOT_FOUND, method)
-        if method not in ("GET", "HEAD"):
+        op = (PATH.match(path) or {"op": None})["op"]  # type: ignore[index]
+        if op is not None and method == "POST":
+            status, message = self.post(environ, op)
+            if status.startswith("303"):
+                with self._lock:
+                    self._message = message
+                start_response(status, [("Location", f"/{self.token()}/"),
+                                        ("Content-Length", "0"), ("Cache-Control", "no-store")])
+                return [b""]
+            return _plain(start_response, status, (message + "\n").encode(), method)
+        if method not in ("GET", "HEAD") or op is not None:
+            allow = "POST" if op is not None else "GET, HEAD"
             start_response("405 Method Not Allowed",
-                           [("Allow", "GET, HEAD"), ("Content-Type", "text/plain"),
+                           [("Allow", allow), ("Content-Type", "text/plain"),
                             ("Content-Length", "0")])
             return [b""]
         body = self.render(environ)

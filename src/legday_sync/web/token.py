@@ -111,5 +111,11 @@ def feed_url(token: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/feed/{token}.ics"
 
 
+def page_url(feed: str) -> str:
+    """The status page's address, from the feed's: same base, ``/<token>/``."""
+    base, _, name = feed.rpartition("/feed/")
+    return f"{base}/{name.removesuffix('.ics')}/"
+
+
 def webcal_url(url: str) -> str:
     return re.sub(r"^https?://", "webcal://", url)

@@ -24,19 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import AuthError
+from .scopes import SCOPES, granted_scopes
 
 log = logging.getLogger(__name__)
 
-SCOPES = (
-    # read events of the calendars you name as sources
-    "https://www.googleapis.com/auth/calendar.events.readonly",
-    # create the suggestions calendar and manage the events in it (and nothing else)
-    "https://www.googleapis.com/auth/calendar.app.created",
-    # busy times for placing a moved run, without event details
-    "https://www.googleapis.com/auth/calendar.freebusy",
-    # find the suggestions calendar again if a crash lost its id
-    "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
-)
+__all__ = ["SCOPES", "ApiFailure", "GoogleClient"]
 TOKEN_FILE = "google-token.json"
 ENV_ENDPOINT = "LEGDAY_SYNC_GOOGLE_ENDPOINT"
 ENV_TOKEN_URI = "LEGDAY_SYNC_GOOGLE_TOKEN_URI"
@@ -48,6 +40,11 @@ TESTING_HINT = ("if your OAuth consent screen is in \"Testing\", Google expires 
                 "after 7 days; set it to \"In production\" to keep it (see README, "
                 "Connect Google Calendar)")
 _RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+#: the account's daily Calendar limits: retrying within the hour only makes it worse
+QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+#: how long Google keeps an account read-only after "Calendar usage limits exceeded"
+QUOTA_BACKOFF_SECONDS = 3 * 3600.0
+SIGNIN_DOWN = "Google's sign-in service is unavailable"
 
 
 @dataclass
@@ -65,14 +62,27 @@ BACKOFF = Backoff()
 
 
 class ApiFailure(Exception):
-    """A Google call that failed for good (after any retries): status, reason, words, fix."""
+    """A Google call that failed for good (after any retries): status, reason, words, fix.
 
-    def __init__(self, status: int | None, reason: str, message: str, fix: str = "") -> None:
+    ``retry_after`` (seconds) is set when Google asked for a long pause (a usage limit):
+    a scheduler should not retry sooner.
+    """
+
+    def __init__(self, status: int | None, reason: str, message: str, fix: str = "",
+                 retry_after: float = 0.0) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
         self.message = message
         self.fix = fix
+        self.retry_after = retry_after
+
+    @property
+    def detail(self) -> dict[str, object]:
+        out: dict[str, object] = {"status": self.status, "reason": self.reason}
+        if self.retry_after:
+            out["retry_after"] = self.retry_after
+        return out
 
 
 def token_path(state_dir: Path) -> Path:
@@ -162,6 +172,12 @@ def describe(exc: BaseException, what: str) -> ApiFailure:
         return exc
     if isinstance(exc, RefreshError):
         text = str(exc)
+        if exc.retryable or _server_side(text):
+            # google-auth already retried the token endpoint: it is down, the login is fine
+            return ApiFailure(None, "signinUnavailable",
+                              f"{SIGNIN_DOWN} (it answered: {_first_line(text)})",
+                              "nothing to do: the saved login is fine and the next sync "
+                              "retries; run `legday-sync sync` later to try now")
         if "invalid_grant" in text:
             raise AuthError("Google no longer accepts the saved login (invalid_grant: the grant "
                             "was revoked or has expired)", f"{AUTH_FIX}; {TESTING_HINT}") from exc
@@ -177,6 +193,14 @@ def describe(exc: BaseException, what: str) -> ApiFailure:
     if status == 401:
         raise AuthError(f"Google rejected the saved login while {what} (401 {message})",
                         AUTH_FIX) from exc
+    if status == 403 and (reason in QUOTA_REASONS or "usage limits exceeded" in message.lower()):
+        return ApiFailure(status, reason or "quotaExceeded",
+                          f"Google's Calendar usage limit for this account was exceeded while "
+                          f"{what} ({message}); Google keeps the calendar read-only for this "
+                          f"tool for a few hours",
+                          "wait a few hours: the daemon pauses on its own; many writes in a "
+                          "short time (or another tool on the same account) cause this",
+                          retry_after=QUOTA_BACKOFF_SECONDS)
     if status == 403 and reason in ("insufficientPermissions", "forbidden",
                                     "ACCESS_TOKEN_SCOPE_INSUFFICIENT"):
         return ApiFailure(status, reason, f"Google denied access while {what}: {message}",
@@ -219,6 +243,11 @@ class GoogleClient:
         self.service = build("calendar", "v3", http=self.http, static_discovery=True,
                              cache_discovery=False, client_options=options)
         self.sleep = sleep
+
+    @property
+    def granted(self) -> frozenset[str]:
+        """The permissions the user granted (as Google's last token answer says, if any)."""
+        return granted_scopes(self.credentials)
 
     @classmethod
     def connect(cls, state_dir: Path, *, save_refreshed: bool = True) -> GoogleClient:
@@ -265,7 +294,10 @@ class GoogleClient:
         if self.token_file is not None and token and token != self._saved_token:
             from ..files import write_private
 
-            write_private(self.token_file, self.credentials.to_json().encode("utf-8"))
+            data = json.loads(self.credentials.to_json())
+            if self.credentials.granted_scopes:  # a permission withdrawn since `auth` shows here
+                data["scopes"] = sorted(self.credentials.granted_scopes)
+            write_private(self.token_file, json.dumps(data).encode("utf-8"))
             self._saved_token = token
 
     def call(self, request, what: str) -> Any:
@@ -291,13 +323,16 @@ class GoogleClient:
             if not page_token:
                 return items, page
 
-    def batch(self, parts: Sequence[tuple[str, Any]], what: str
-              ) -> dict[str, tuple[Any, BaseException | None]]:
+    def batch(self, parts: Sequence[tuple[str, Any]], what: str,
+              on_answer: Callable[[dict[str, tuple[Any, BaseException | None]]], None]
+              | None = None) -> dict[str, tuple[Any, BaseException | None]]:
         """Run ``parts`` ((key, request) pairs) in batch requests of BATCH_SIZE.
 
         Parts that fail transiently (and whole batches that do) are sent again with
         backoff; the result maps each key to (response, None) or (None, last error).
-        The parts must be safe to repeat.
+        The parts must be safe to repeat. ``on_answer`` is called with each batch's
+        answers as they arrive, so that a caller can record what Google acknowledged
+        before the next batch goes out (a crash then loses nothing acknowledged).
         """
         from googleapiclient.http import BatchHttpRequest
 
@@ -322,11 +357,14 @@ class GoogleClient:
                 for n, key in chunk.items():
                     batch.add(pending[key], request_id=n)
                 batch.execute(http=self.http)
+                answered: dict[str, tuple[Any, BaseException | None]] = {}
                 for n, (resp, exc) in got.items():
                     key = chunk[n]
-                    results[key] = (resp, exc)
+                    results[key] = answered[key] = (resp, exc)
                     if exc is None or not is_transient(exc):
                         pending.pop(key, None)
+                if on_answer is not None:
+                    on_answer(answered)
             if pending:
                 raise _PartsFailed(f"{len(pending)} part(s) failed")
 
@@ -342,6 +380,18 @@ class GoogleClient:
         finally:
             self._save_if_refreshed()
         return results
+
+
+def _server_side(text: str) -> bool:
+    """A token-endpoint answer that is the server's fault (a 5xx page, "internal_failure")."""
+    low = text.lower()
+    return any(w in low for w in ("internal_failure", "server_error", "temporarily_unavailable",
+                                  "service unavailable", "bad gateway", "backend error"))
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line[:160]
 
 
 def _short(exc: BaseException | None) -> str:

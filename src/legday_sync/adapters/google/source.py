@@ -7,6 +7,16 @@ changed events replace their copies, tombstones (``status: cancelled``) remove
 them. A 410 (the token expired) or a window the stored one doesn't cover means a
 full sync again; the suggestion ledger is never touched by any of this.
 
+Google sends no tombstones for the instances a recurrence edit drops (new
+weekdays, "this and following"): when a sync's changes hold an instance of a
+series, that series' instances in the window are read again (``events.instances``)
+and replace what the cache holds for it.
+
+Free/busy: Google refuses spans over about 90 days, so the window is asked in
+pieces of at most 60 days; a calendar's own ``errors`` and a failed query are
+warnings, never a reason to drop the events that were read. Invitations the user
+declined are not events of theirs; tentative ones count, with a warning.
+
 Occurrences: an instance of a series has ``recurringEventId`` (the series id,
 used as the uid) and ``originalStartTime`` (its slot in the series), so a moved
 instance stays the same occurrence. All-day dates are local midnights in the
@@ -24,6 +34,7 @@ from zoneinfo import ZoneInfo
 from ...core.model import MARKER, Event, Window
 from ...core.ports import FetchResult
 from ...errors import AuthError, SourceError
+from . import scopes
 from .api import ApiFailure, GoogleClient
 
 log = logging.getLogger(__name__)
@@ -32,6 +43,10 @@ log = logging.getLogger(__name__)
 AHEAD = timedelta(days=30)
 _KEEP = ("id", "status", "summary", "description", "start", "end", "recurringEventId",
          "originalStartTime", "transparency", "htmlLink")
+#: the cached copy's note of the user's own answer to an invitation
+SELF_RESPONSE = "selfResponse"
+#: Google refuses free/busy spans over about 90 days (timeRangeTooLong)
+FREEBUSY_SPAN = timedelta(days=60)
 #: event types that are not appointments (Google's working-location chips)
 _SKIP_TYPES = frozenset({"workingLocation"})
 
@@ -71,18 +86,26 @@ class GoogleSource:
 
     # -- the port ----------------------------------------------------------------------
     def fetch(self, window: Window) -> FetchResult:
+        warnings: list[str] = []
         try:
+            if not scopes.has(self.client.granted, scopes.EVENTS_READ):
+                raise SourceError(self.name, "the permission to view events was not granted "
+                                  "when connecting to Google",
+                                  "run `legday-sync auth` again and tick “View events on all "
+                                  "your calendars”")
             raw, stored, changed = self._sync(window)
-            busy = [(s, e) for s, e in self._busy_cached(stored, changed)
-                    if window.overlaps(s, e)]
+            busy = []
+            if scopes.has(self.client.granted, scopes.FREEBUSY):
+                busy = [(s, e) for s, e in self._busy_cached(stored, changed, warnings)
+                        if window.overlaps(s, e)]
         except AuthError as e:
             raise SourceError(self.name, e.message, e.fix) from None
         except ApiFailure as e:
-            raise SourceError(self.name, e.message, e.fix,
-                              detail={"status": e.status, "reason": e.reason}) from None
+            raise SourceError(self.name, e.message, e.fix, detail=e.detail) from None
         events: list[Event] = []
-        warnings: list[str] = []
         for item in raw.values():
+            if item.get(SELF_RESPONSE) == "declined":
+                continue  # an invitation the user said no to is not on their plan
             try:
                 ev = self.to_event(item)
             except (KeyError, ValueError, TypeError) as e:
@@ -90,6 +113,10 @@ class GoogleSource:
                 continue
             if ev is not None and window.overlaps(ev.start, ev.end):
                 events.append(ev)
+                if item.get(SELF_RESPONSE) == "tentative" or item.get("status") == "tentative":
+                    when = ev.start.astimezone(self.tz).strftime("%a %d %b %H:%M")
+                    warnings.append(f"“{ev.title}” on {when} is tentative (you answered "
+                                    f"“maybe”); it counts as planned")
         events.sort(key=lambda e: (e.start, e.uid))
         return FetchResult(tuple(events), tuple(warnings), tuple(busy))
 
@@ -111,6 +138,7 @@ class GoogleSource:
                     log.info("%s: sync token expired (410), doing a full sync", self.name)
                 else:
                     merge(events, changes, stored)
+                    self._reread_series(events, changes, stored)
                     self.state.store_google(self.name, self.calendar_id, stored, events,
                                             page.get("nextSyncToken"))
                     return events, stored, bool(changes)
@@ -121,6 +149,31 @@ class GoogleSource:
         self.state.store_google(self.name, self.calendar_id, wide, events,
                                 page.get("nextSyncToken"))
         return events, wide, True
+
+    def _reread_series(self, events: dict[str, dict], changes: list[dict],
+                       stored: Window) -> None:
+        """Replace the cached instances of every series the changes touched with the series'
+        instances as Google has them now: an edit of its rule drops instances silently."""
+        series = sorted({c["recurringEventId"] for c in changes if c.get("recurringEventId")}
+                        | {c["id"] for c in changes if c.get("recurrence")})
+        service = self.client.service
+        for sid in series:
+
+            def request(page_token: str | None, sid: str = sid):
+                extra = {"pageToken": page_token} if page_token else {}
+                return service.events().instances(
+                    calendarId=self.calendar_id, eventId=sid, timeMin=_rfc3339(stored.start),
+                    timeMax=_rfc3339(stored.end), maxResults=self.page_size, **extra)
+
+            try:
+                instances, _ = self.client.pages(request, f"reading the series {sid!r}")
+            except ApiFailure as e:
+                if e.status not in (404, 410):
+                    raise
+                instances = []  # the whole series is gone
+            for key in [k for k, v in events.items() if v.get("recurringEventId") == sid]:
+                del events[key]
+            merge(events, instances, stored)
 
     def _list(self, **params: Any) -> tuple[list[dict], dict]:
         service = self.client.service
@@ -159,36 +212,64 @@ class GoogleSource:
         return datetime.combine(day, time(), tzinfo=self.tz).astimezone(UTC), True
 
     # -- free/busy ----------------------------------------------------------------------
-    def _busy_cached(self, stored: Window, changed: bool) -> list[tuple[datetime, datetime]]:
+    def _busy_cached(self, stored: Window, changed: bool,
+                     warnings: list[str]) -> list[tuple[datetime, datetime]]:
         """Free/busy over the stored window, asked again only when the calendar changed
-        (its sync said so) or the window moved: a quiet calendar costs one request a sync."""
+        (its sync said so) or the window moved: a quiet calendar costs one request a sync
+        (a piece per 60 days). A failure is a warning: the events themselves stay busy."""
         key = f"google_busy:{self.name}"
         span = [stored.start.isoformat(), stored.end.isoformat()]
         cached = self.state.meta_json(key)
         if not changed and isinstance(cached, dict) and cached.get("window") == span:
             return [(datetime.fromisoformat(s), datetime.fromisoformat(e))
                     for s, e in cached["busy"]]
-        busy = self._busy(stored)
-        if not self.readonly:
+        try:
+            busy, problems = self._busy(stored)
+        except ApiFailure as e:
+            warnings.append(f"free/busy unavailable ({e.message}); busy time comes from the "
+                            f"events read")
+            return []
+        warnings.extend(problems)
+        if not self.readonly and not problems:
             self.state.set_meta(key, json.dumps(
                 {"window": span, "busy": [[s.isoformat(), e.isoformat()] for s, e in busy]}))
         return busy
 
-    def _busy(self, window: Window) -> list[tuple[datetime, datetime]]:
-        body = {"timeMin": _rfc3339(window.start), "timeMax": _rfc3339(window.end),
-                "items": [{"id": self.calendar_id}]}
-        resp = self.client.call(self.client.service.freebusy().query(body=body),
-                                f"reading free/busy of {self.calendar_id!r}")
-        calendars = resp.get("calendars") or {}
-        entry = calendars.get(self.calendar_id) or (next(iter(calendars.values()), {})
-                                                    if len(calendars) == 1 else {})
-        out = []
-        for b in entry.get("busy", []):
-            s = datetime.fromisoformat(b["start"]).astimezone(UTC)
-            e = datetime.fromisoformat(b["end"]).astimezone(UTC)
-            if e > s:
-                out.append((s, e))
-        return out
+    def _busy(self, window: Window) -> tuple[list[tuple[datetime, datetime]], list[str]]:
+        """Busy intervals over ``window`` in pieces Google accepts, and the calendar's own
+        errors (``notFound``, ``groupTooBig``…) as words."""
+        out: list[tuple[datetime, datetime]] = []
+        problems: list[str] = []
+        for piece in pieces(window, FREEBUSY_SPAN):
+            body = {"timeMin": _rfc3339(piece.start), "timeMax": _rfc3339(piece.end),
+                    "items": [{"id": self.calendar_id}]}
+            resp = self.client.call(self.client.service.freebusy().query(body=body),
+                                    f"reading free/busy of {self.calendar_id!r}")
+            calendars = resp.get("calendars") or {}
+            entry = calendars.get(self.calendar_id) or (next(iter(calendars.values()), {})
+                                                        if len(calendars) == 1 else {})
+            reasons = sorted({str(e.get("reason", "?")) for e in entry.get("errors") or []})
+            if reasons:
+                problems.append(f"free/busy of {self.calendar_id!r} not available "
+                                f"({', '.join(reasons)}); busy time comes from the events read")
+                return [], problems
+            for b in entry.get("busy", []):
+                s = datetime.fromisoformat(b["start"]).astimezone(UTC)
+                e = datetime.fromisoformat(b["end"]).astimezone(UTC)
+                if e > s:
+                    out.append((s, e))
+        return out, problems
+
+
+def pieces(window: Window, span: timedelta) -> list[Window]:
+    """``window`` cut into consecutive pieces no longer than ``span``."""
+    out = []
+    start = window.start
+    while start < window.end:
+        end = min(window.end, start + span)
+        out.append(Window(start, end))
+        start = end
+    return out
 
 
 def merge(events: dict[str, dict], items: list[dict], window: Window) -> None:
@@ -203,9 +284,21 @@ def merge(events: dict[str, dict], items: list[dict], window: Window) -> None:
                     events.pop(other, None)
             continue
         if _overlaps(item, window):
-            events[ev_id] = {k: item[k] for k in _KEEP if k in item}
+            kept = {k: item[k] for k in _KEEP if k in item}
+            answer = _self_response(item)
+            if answer:
+                kept[SELF_RESPONSE] = answer
+            events[ev_id] = kept
         else:
             events.pop(ev_id, None)
+
+
+def _self_response(item: dict) -> str:
+    """The user's own answer to an invitation ("" when they are not an invited guest)."""
+    for a in item.get("attendees") or ():
+        if isinstance(a, dict) and a.get("self"):
+            return str(a.get("responseStatus") or "")
+    return ""
 
 
 def _wanted(item: dict) -> bool:

@@ -208,7 +208,10 @@ class HttpFetcher:
             except requests.Timeout:
                 raise _Failure(f"no answer within {self.timeout:g} s") from None
             except requests.ConnectionError as exc:
-                raise _Failure(f"could not connect ({scrub(_short(exc), self.url)})") from None
+                from ..networds import explain
+
+                reason, fix = explain(exc, self.url)
+                raise _Failure(scrub(reason, self.url), fix) from None
             except requests.RequestException as exc:
                 raise _Failure(scrub(f"{type(exc).__name__}: {_short(exc)}", self.url)) from None
             with resp:

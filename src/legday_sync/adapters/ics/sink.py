@@ -30,6 +30,8 @@ PROP_ID = ICS_MARKER
 PROP_FP = f"{ICS_MARKER}-FINGERPRINT"
 PROP_RUN = f"{ICS_MARKER}-RUN-START"
 PROP_KIND = f"{ICS_MARKER}-KIND"
+#: which config wrote the event (Settings.config_id): another config's sync leaves it alone
+PROP_OWNER = f"{ICS_MARKER}-CONFIG"
 REFRESH = timedelta(hours=1)
 
 
@@ -46,6 +48,7 @@ class StoredEvent:
     sequence: int
     created: datetime
     last_modified: datetime
+    owner: str = ""
 
 
 #: the last parse of a suggestions file: (path, inode, mtime_ns, size) -> read()'s result
@@ -58,11 +61,21 @@ class IcsFileSink:
     user_editable: ClassVar[bool] = False
 
     def __init__(self, path: Path, *, tz: ZoneInfo, calendar_name: str = "Legday suggestions",
-                 name: str = "ics") -> None:
+                 name: str = "ics", owner: str = "") -> None:
         self.path = path
+        self.owner = owner
         self.tz = tz
         self.calendar_name = calendar_name
         self.name = name
+
+    @property
+    def where(self) -> str:
+        """Where the suggestions go, for the sync report (relative when below the cwd)."""
+        try:
+            shown = self.path.relative_to(Path.cwd())
+        except ValueError:
+            shown = self.path
+        return f"the feed file {shown}"
 
     # -- reading our own file ------------------------------------------------------
     def stored(self) -> dict[str, StoredEvent]:
@@ -119,12 +132,13 @@ class IcsFileSink:
                 fingerprint=str(ev.get(PROP_FP, "")),
                 run_start=datetime.fromisoformat(str(ev.get(PROP_RUN))),
                 sequence=int(ev.get("SEQUENCE", 0)), created=_utc(ev.decoded("CREATED")),
-                last_modified=_utc(ev.decoded("LAST-MODIFIED")))
+                last_modified=_utc(ev.decoded("LAST-MODIFIED")),
+                owner=str(ev.get(PROP_OWNER, "")))
         modified = cal.get("LAST-MODIFIED")
         return out, (_utc(modified.dt) if modified is not None else None)
 
     def load(self) -> dict[str, Held]:
-        return {sid: Held(sid, e.fingerprint, start=e.run_start)
+        return {sid: Held(sid, e.fingerprint, start=e.run_start, owner=e.owner or None)
                 for sid, e in self.stored().items()}
 
     # -- writing -------------------------------------------------------------------------
@@ -143,7 +157,7 @@ class IcsFileSink:
             new = StoredEvent(
                 suggestion_id=s.id, kind=s.kind, start=s.start, end=s.end, title=s.title,
                 description=s.description, fingerprint=s.fingerprint, run_start=s.run.start,
-                sequence=0, created=now, last_modified=now)
+                sequence=0, created=now, last_modified=now, owner=self.owner)
             if old is not None:
                 if old.fingerprint == s.fingerprint:
                     continue  # already current (a repeated apply)
@@ -205,6 +219,8 @@ def render(events: Iterable[StoredEvent], *, tz: ZoneInfo, name: str,
         ev.add(PROP_KIND, e.kind)
         ev.add(PROP_FP, e.fingerprint)
         ev.add(PROP_RUN, e.run_start.isoformat())
+        if e.owner:
+            ev.add(PROP_OWNER, e.owner)
         cal.add_component(ev)
     return cal.to_ical()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import warnings as warnings_module
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
@@ -286,6 +287,7 @@ class _Expander:
                 fix="export the calendar with the Gregorian calendar scale",
             )
         self._clean(cal, window.end + timedelta(days=1))
+        self._check_zone(cal, window)
         recurring = self._recurring_uids(cal)
         try:
             standard = x_wr_timezone.to_standard(cal)
@@ -337,6 +339,33 @@ class _Expander:
                 self._check_tzids(comp, local)
                 kept.append(comp)
             parent.subcomponents[:] = kept
+
+    def _check_zone(self, cal: icalendar.Calendar, window: Window) -> None:
+        """Warn when the calendar lives in another zone than the config's: its day
+        boundaries, training hours and suggestions would be read in the wrong one."""
+        own = str(cal.get("X-WR-TIMEZONE", "") or "").strip()
+        if not own:
+            counts: dict[str, int] = {}
+            # a sample is enough to tell the calendar's zone; a huge history costs nothing more
+            for comp in itertools.islice(cal.walk("VEVENT"), 500):
+                prop = comp.get("DTSTART")
+                tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
+                if tzid:
+                    counts[str(tzid)] = counts.get(str(tzid), 0) + 1
+            own = max(counts, key=lambda k: counts[k]) if counts else ""
+        if not own or own == self.default_tz.key:
+            return
+        try:
+            theirs = ZoneInfo(own)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            return  # a Windows or made-up name: the per-event checks speak for it
+        ours = self.default_tz
+        if all(t.astimezone(theirs).utcoffset() == t.astimezone(ours).utcoffset()
+               for t in (window.start, window.end)):
+            return  # another name for the same clock (Europe/Paris vs Europe/Berlin)
+        self.warn(f"the calendar's own time zone is {own}, but the config's timezone is "
+                  f"{ours.key}: days, training hours and suggestions are in {ours.key}. If you "
+                  f"live in {own}, set timezone = \"{own}\"")
 
     def _check_tzids(self, comp: icalendar.cal.Component, local: str) -> None:
         for key in ("DTSTART", "DTEND", "RECURRENCE-ID"):
