@@ -129,9 +129,8 @@ class SyncMachine(RuleBasedStateMachine):
             # a failing source is never "no events": nothing is deleted or rewritten
             assert all(a.op == "create" for a in actions), actions
             return
-        # a deletion binds while its conflict stands (DESIGN §6): once a good sync no longer
-        # wants the suggestion, the same conflict coming back may suggest it again
-        self.user_deleted &= {s.id for s in report.suggestions}
+        # a deletion stands even when its conflict goes and comes back: the sink keeps the
+        # user's tombstone, and the plan takes a tombstone for the user's "no"
         # after a good sync the sink holds every wanted suggestion the user left alone
         now_held = self.held()
         for s in report.suggestions:
