@@ -4,9 +4,9 @@ The plain pipeline (``benchmarks.plain_pipeline``: full icalendar parse +
 x-wr-timezone + recurring-ical-events over the whole file) gives occurrences; this
 module turns them into ``model.Event``s the way the tool does (cancelled
 occurrences dropped, times in UTC, dates and floating times in the default zone),
-then runs ``classify_all`` + ``find_conflicts`` and the core's own window cuts
-(``core.judge.cut``, ``core.judge.widened``). The results are sets of keys that
-compare across runs and processes:
+then runs ``classify_all`` + ``without_duplicates`` + ``find_conflicts`` and the core's
+own window cuts (``core.judge.cut``, ``core.judge.widened``). The results are sets of keys
+that compare across runs and processes:
 
 - workouts: ``(uid, start UTC ISO)``
 - conflicts: ``(rule, leg uid, leg start UTC ISO, run uid, run start UTC ISO)``
@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from benchmarks import plain_pipeline
-from legday_sync.core.classify import Classifier, classify_all
+from legday_sync.core.classify import Classifier, classify_all, without_duplicates
 from legday_sync.core.judge import cut, widened
 from legday_sync.core.model import Conflict, Event, Window, Workout
 from legday_sync.core.rules import Profile, find_conflicts
@@ -96,7 +96,9 @@ def conflict_key(c: Conflict) -> ConflictKey:
 def judge(events: Sequence[Event], window: Window, profile: Profile,
           classifier: Classifier | None = None) -> Judged:
     """Classify + rules, cut to ``window`` by the core's own cut."""
-    workouts = classify_all(classifier or Classifier(), events)
+    # one workout found twice (the same calendar added twice, a series and its override)
+    # counts once in the tool (judge.without_duplicates): count it once here too
+    workouts, _ = without_duplicates(classify_all(classifier or Classifier(), events))
     shown, conflicts = cut(workouts, find_conflicts(workouts, profile), window)
     return Judged(tuple(sorted(workout_key(w) for w in shown)),
                   tuple(sorted(conflict_key(c) for c in conflicts)))

@@ -58,6 +58,20 @@ class ClassifySettings(_Section):
     hard: tuple[str, ...] = ()
     heavy: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    #: the vocabularies to use (codes of core/vocab/*.toml); empty: every shipped one
+    languages: tuple[str, ...] = ()
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from .core.vocabulary import shipped_languages
+
+        shipped = shipped_languages()
+        unknown = [code for code in v if code not in shipped]
+        if unknown:
+            raise ValueError(f"no vocabulary for {', '.join(map(repr, unknown))}; "
+                             f"shipped: {', '.join(shipped)}")
+        return tuple(dict.fromkeys(v))
 
 
 def parse_training_range(text: str) -> TrainingRange:
@@ -218,7 +232,8 @@ class Settings(_Section):
                             same_day_gap_hours=r.same_day_gap_hours,
                             heavy_extra_hours=r.heavy_extra_hours, tz=self.tz),
             classifier=Classifier(leg_day=c.leg_day, run=c.run, easy=c.easy, hard=c.hard,
-                                  heavy=c.heavy, ignore=c.ignore),
+                                  heavy=c.heavy, ignore=c.ignore,
+                                  languages=c.languages or None),
             schedule=Schedule(self.schedule.ranges, self.schedule.horizon_days),
             past_days=self.window.past_days, future_days=self.window.future_days)
 

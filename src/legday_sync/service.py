@@ -130,6 +130,7 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     report.suggestions, suggestions = decision.suggestions, decision.suggestions
     report.notes.extend(decision.notes)
     report.events_read = decision.events_read
+    report.recognised_nothing = decision.recognised_nothing
     report.dismissed = {s.id for s in suggestions if s.id in dismissed}
     plans: list[tuple[Sink, Plan]] = []
     for sink in sinks:

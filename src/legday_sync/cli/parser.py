@@ -17,6 +17,7 @@ from . import (
     completion,
     daemon,
     dismiss,
+    events,
     feed_url,
     init,
     man,
@@ -31,6 +32,7 @@ from .common import EXAMPLES, PROG, add_global_options
 COMMANDS: tuple[ModuleType, ...] = (
     sync,
     week,
+    events,
     dismiss,
     rules,
     check,

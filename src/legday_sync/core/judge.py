@@ -65,6 +65,14 @@ class Decision:
     notes: list[str] = field(default_factory=list)
     #: how many events were read at all (so "no workout found" is never "all clear")
     events_read: int = 0
+    #: events in the window, per source, and how many of them were read as workouts
+    events_in_window: dict[str, int] = field(default_factory=dict)
+    workouts_in_window: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def recognised_nothing(self) -> bool:
+        """Events in the window but not one workout: the opposite of "all clear"."""
+        return sum(self.events_in_window.values()) > 0 and not self.workouts
 
 
 def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSettings,
@@ -83,8 +91,39 @@ def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSetting
             f"“{copies[0].event.title}” in “{copies[0].event.source}”")
     conflicts = find_conflicts(workouts, settings.profile)
     decision.workouts, decision.conflicts = cut(workouts, conflicts, window)
+    for e in events:
+        if window.overlaps(e.start, e.end):
+            decision.events_in_window[e.source] = decision.events_in_window.get(e.source, 0) + 1
+    for w in decision.workouts:
+        src = w.event.source
+        decision.workouts_in_window[src] = decision.workouts_in_window.get(src, 0) + 1
+    decision.notes.extend(recognition_notes(decision.events_in_window,
+                                            decision.workouts_in_window))
     suggestions, notes = suggest(decision.conflicts, workouts, [*events, *busy],
                                  settings.profile, settings.schedule, now)
     decision.suggestions = suggestions
     decision.notes.extend(notes)
     return decision
+
+
+#: where to look when the calendar's words were not understood
+_HOW_TO_FIX = ("run `legday-sync events` to see how each event was read and why, then add "
+               "your words to [classify] (leg_day, run, easy, hard, heavy) or set "
+               "[classify] languages")
+
+
+def recognition_notes(events: dict[str, int], workouts: dict[str, int]) -> list[str]:
+    """What to say when events were read but no workout recognised, overall or per source.
+
+    A calendar the classifier can't read must never look "all clear"; a source that has
+    events but no workout while another has workouts may be one written in words the
+    vocabulary lacks (or simply a work calendar, which the note allows for)."""
+    total = sum(events.values())
+    if total and not workouts:
+        return [f"NOT all clear: {total} event(s) in the window, but none was recognised as a "
+                f"leg day or a run, so nothing could be checked — {_HOW_TO_FIX}."]
+    if not workouts:
+        return []
+    return [f"“{src}” has {n} event(s) in the window and none was recognised as a workout "
+            f"(fine if it holds no training; if it does, {_HOW_TO_FIX})."
+            for src, n in events.items() if n and not workouts.get(src)]

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import Settings
-from ..core import classify
+from ..core import vocabulary
 from ..core.model import Event, Workout
 from ..core.rules import EVIDENCE, GUIDANCE, SAME_DAY_ORDER, Profile
 
@@ -48,11 +48,15 @@ def print_rules(settings: Settings, console: Console) -> None:
                   f"day on one day, goal {profile.goal} {order}. {EVIDENCE['doma2013']}.",
                   soft_wrap=True)
     c = settings.classify
-    console.print("\n[bold]Keywords[/bold] (whole words; config \\[classify] extends them):")
-    for label, builtin, extra in (("leg day", classify.LEG_DAY, c.leg_day),
-                                  ("run", classify.RUN, c.run),
-                                  ("easy", classify.EASY, c.easy),
-                                  ("hard", classify.HARD, c.hard),
-                                  ("heavy", classify.HEAVY, c.heavy),
-                                  ("ignored phrases", classify.IGNORE, c.ignore)):
-        console.print(f"  {label}: {', '.join((*builtin, *extra))}", soft_wrap=True, markup=False)
+    langs = c.languages or vocabulary.shipped_languages()
+    console.print(f"\n[bold]Keywords[/bold] in {', '.join(langs)} (case- and accent-insensitive "
+                  f"whole words, from the vocabulary files; config \\[classify] extends them; "
+                  f"`legday-sync events` shows how each event was read):", soft_wrap=True)
+    for label, cat, extra in (("leg day", "leg_day", c.leg_day), ("run", "run", c.run),
+                              ("easy", "easy", c.easy), ("hard", "hard", c.hard),
+                              ("heavy", "heavy", c.heavy), ("ignored phrases", "ignore", c.ignore)):
+        words: list[str] = []
+        for code in langs:
+            words += [w for w in vocabulary.load(code).words.get(cat, ())[:6] if w not in words]
+        shown = ", ".join((*words, *extra))
+        console.print(f"  {label}: {shown}, …", soft_wrap=True, markup=False)

@@ -40,6 +40,8 @@ class Report:
     profile: Profile | None = None
     #: events the sources read, workouts or not (0 workouts of many events is not "all clear")
     events_read: int = 0
+    #: events in the window but not one recognised workout: never print "all clear"
+    recognised_nothing: bool = False
     #: every source's name, and where the sinks put the suggestions (in words)
     sources: list[str] = field(default_factory=list)
     destinations: list[str] = field(default_factory=list)
@@ -147,6 +149,10 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
                       f"{esc(c.run.event.title)} ({c.run.intensity})\n{_when(c.run.start, tz)}",
                       f"{c.gap_hours:g} h", _window(c), f"[{style}]{c.rule}[/{style}]")
         console.print(t)
+    elif report.recognised_nothing:
+        console.print("[bold yellow]Nothing checked: no event in the window was recognised as a "
+                      "leg day or a run.[/bold yellow] Run `legday-sync events` to see how each "
+                      "was read, and add your words under \\[classify] in the config.")
     elif gap:
         console.print("[yellow]No conflicts among the calendars that could be read — the "
                       "failed ones were not judged.[/yellow]")

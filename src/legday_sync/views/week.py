@@ -143,6 +143,8 @@ class Week:
     notes: tuple[str, ...] = ()
     #: what a failed source left unjudged, in words ("" when every source was read)
     not_judged: str = ""
+    #: events in the window but no recognised workout: the header must not read as clear
+    recognised_nothing: bool = False
 
 
 # -- building -----------------------------------------------------------------------
@@ -246,7 +248,8 @@ def build_week(report: Report, now: datetime, tz: tzinfo, days: int = DEFAULT_DA
                 errors=tuple((e.source, e.message + (f" — {e.fix}" if e.fix else ""))
                              for e in report.errors),
                 warnings=tuple(report.warnings), notes=tuple(report.notes),
-                not_judged=not_judged(report) or "")
+                not_judged=not_judged(report) or "",
+                recognised_nothing=report.recognised_nothing)
 
 
 def _conflict(c: Conflict, tz: tzinfo, ids: dict[tuple[str, str, str], list[str]],
