@@ -51,8 +51,8 @@ def make_events(n: int, seed: int = 1) -> list:
 def core_once(events: list) -> tuple[dict[str, float], dict[str, int]]:
     from legday_sync.config import TrainingRange
     from legday_sync.core.classify import Classifier, classify_all
+    from legday_sync.core.planner import Schedule, plan_week
     from legday_sync.core.rules import Profile, find_conflicts
-    from legday_sync.core.suggest import Schedule, suggest
 
     profile = Profile(tz=ZoneInfo("Europe/Berlin"))
     schedule = Schedule((TrainingRange(time(6), time(9)), TrainingRange(time(17), time(20, 30))),
@@ -64,7 +64,7 @@ def core_once(events: list) -> tuple[dict[str, float], dict[str, int]]:
 
     def suggest_window():
         in_window = [c for c in conflicts if now <= c.run.start < window_end]
-        return suggest(in_window, workouts, events, profile, schedule, now)
+        return plan_week(in_window, workouts, events, profile, schedule, now)
 
     t_suggest, (suggestions, _notes) = timed(suggest_window)
     return ({"classify": t_classify, "rules": t_rules, "suggest": t_suggest,

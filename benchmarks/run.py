@@ -33,6 +33,7 @@ BENCHES = {
     "d": "benchmarks.bench_google",
     "e": "benchmarks.bench_feed",
     "f": "benchmarks.bench_daemon_memory",
+    "p": "benchmarks.bench_planner",
 }
 PACKAGES = ("icalendar", "recurring-ical-events", "x-wr-timezone", "python-dateutil",
             "pydantic", "waitress", "APScheduler", "google-api-python-client", "requests")

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .core.classify import Classifier
 from .core.judge import JudgeSettings
 from .core.model import TrainingRange
+from .core.planner import Schedule
 from .core.rules import Profile
-from .core.suggest import Schedule
 from .errors import ConfigError, ConfigProblem
 from .redact import redact_url
 
@@ -49,6 +49,8 @@ class RuleSettings(_Section):
     moderate_hours: float = Field(24, gt=0, le=24 * 14)
     same_day_gap_hours: float = Field(6, ge=0, le=48)
     heavy_extra_hours: float = Field(24, ge=0, le=24 * 7)
+    tolerance_hours: float = Field(1, ge=0, le=24)
+    pre_race_days: float = Field(7, ge=0, le=60)
 
 
 class ClassifySettings(_Section):
@@ -88,21 +90,53 @@ def parse_training_range(text: str) -> TrainingRange:
     return TrainingRange(start, end)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _ranges(items: tuple[str, ...]) -> tuple[TrainingRange, ...]:
+    return tuple(sorted((parse_training_range(t) for t in items), key=lambda r: r.start))
+
+
 class ScheduleSettings(_Section):
-    training_hours: tuple[str, ...] = ("06:00-09:00", "17:00-20:00")
+    #: a list for every day, or a table by weekday (mon..sun) with an optional `default`
+    #: (checked by hand: a union type makes pydantic's schema, built at every start, slower)
+    training_hours: Any = ("06:00-09:00", "17:00-20:00")
     horizon_days: int = Field(7, ge=1, le=60)
+    #: words that mark a day away (travel, holidays), beyond the built-in ones
+    away: tuple[str, ...] = ()
 
     @field_validator("training_hours")
     @classmethod
-    def _ranges(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for item in v:
-            parse_training_range(item)
-        return v
+    def _ranges(cls, v: Any) -> tuple[str, ...] | dict[str, tuple[str, ...]]:
+        def strings(items: Any) -> tuple[str, ...]:
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str)
+                                                                for i in items):
+                raise ValueError("expected a list of ranges like [\"06:00-09:00\"]")
+            for item in items:
+                parse_training_range(item)
+            return tuple(items)
+
+        if isinstance(v, dict):
+            unknown = sorted(set(v) - {*WEEKDAYS, "default"})
+            if unknown:
+                raise ValueError(f"unknown day {unknown[0]!r}: use {', '.join(WEEKDAYS)} or "
+                                 f"default")
+            return {day: strings(items) for day, items in v.items()}
+        return strings(v)
 
     @property
     def ranges(self) -> tuple[TrainingRange, ...]:
-        return tuple(sorted((parse_training_range(t) for t in self.training_hours),
-                            key=lambda r: r.start))
+        """The ranges of a day without a list of its own."""
+        v = self.training_hours
+        if isinstance(v, dict):
+            return _ranges(v.get("default", ("06:00-09:00", "17:00-20:00")))
+        return _ranges(v)
+
+    def schedule(self) -> Schedule:
+        v = self.training_hours
+        by_day = tuple(_ranges(v[d]) if d in v else None for d in WEEKDAYS) \
+            if isinstance(v, dict) else ()
+        return Schedule(self.ranges, self.horizon_days, by_day, self.away)
 
 
 class SourceSettings(_Section):
@@ -230,11 +264,12 @@ class Settings(_Section):
             profile=Profile(goal=self.goal, recovery_hours=r.recovery_hours,
                             moderate_hours=r.moderate_hours,
                             same_day_gap_hours=r.same_day_gap_hours,
-                            heavy_extra_hours=r.heavy_extra_hours, tz=self.tz),
+                            heavy_extra_hours=r.heavy_extra_hours, tz=self.tz,
+                            tolerance_hours=r.tolerance_hours, pre_race_days=r.pre_race_days),
             classifier=Classifier(leg_day=c.leg_day, run=c.run, easy=c.easy, hard=c.hard,
                                   heavy=c.heavy, ignore=c.ignore,
                                   languages=c.languages or None),
-            schedule=Schedule(self.schedule.ranges, self.schedule.horizon_days),
+            schedule=self.schedule.schedule(),
             past_days=self.window.past_days, future_days=self.window.future_days)
 
     @property

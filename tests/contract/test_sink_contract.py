@@ -13,9 +13,9 @@ from legday_sync.adapters.ics.sink import IcsFileSink
 from legday_sync.adapters.memory import FakeSink
 from legday_sync.config import parse_training_range
 from legday_sync.core.model import Action, Suggestion
+from legday_sync.core.planner import Schedule, plan_week
 from legday_sync.core.ports import Sink
 from legday_sync.core.rules import Profile, find_conflicts
-from legday_sync.core.suggest import Schedule, suggest
 from tests.google_support import contract_google_sink, shared_emulator
 from tests.helpers import BERLIN, at, leg, run
 
@@ -75,7 +75,7 @@ def two_suggestions(workouts: list | None = None) -> list[Suggestion]:
     profile = Profile(tz=BERLIN)
     conflicts = find_conflicts(workouts, profile)
     sched = Schedule((parse_training_range("06:00-09:00"), parse_training_range("17:00-20:00")))
-    out, _ = suggest(conflicts, workouts, [w.event for w in workouts], profile, sched, NOW)
+    out, _ = plan_week(conflicts, workouts, [w.event for w in workouts], profile, sched, NOW)
     assert out, "the week has a conflict, so there is a suggestion"
     return out
 

@@ -248,11 +248,15 @@ def test_writing_100_suggestions_takes_a_handful_of_requests(genv):  # noqa: F81
         leg_and_tempo(genv.emu, 3 * k)
     settings = genv.settings(window={"past_days": 1, "future_days": 160})
     report = sync_once(settings, NOW)
-    assert report.ok and len(report.suggestions) == 100
+    # about 100 (each conflict: instead + move; where the week allows nothing else, e.g.
+    # around the DST change, a leg-day move, or a run and a leg day trading places)
+    n = len(report.suggestions)
+    assert report.ok and 90 < n <= 150
     writes = [r for r in genv.top_level()
               if r.method != "GET" and r.operation not in ("freebusy.query", "token")]
-    assert [r.operation for r in writes] == ["calendars.insert", "batch", "batch"]
-    assert len(genv.suggestion_events()) == 100
+    # one batch request per BATCH_SIZE (50) writes
+    assert [r.operation for r in writes] == ["calendars.insert"] + ["batch"] * -(-n // 50)
+    assert len(genv.suggestion_events()) == len(report.suggestions)
     sink_reads = [r for r in genv.top_level() if r.operation in ("events.list", "calendarList.list")
                   and r.calendar_id != genv.emu.primary_id]
     # calendarList.list before the calendar existed, and once after creating it (twins)

@@ -42,7 +42,8 @@ def test_json_contract_on_the_example(example_dir: Path) -> None:
     assert set(out["window"]) == {"start", "end"}
     assert {w["kind"] for w in out["workouts"]} == {"leg_day", "run"}
     for w in out["workouts"]:
-        assert set(w) == {"source", "uid", "start", "end", "title", "kind", "intensity"}
+        assert set(w) == {"source", "uid", "start", "end", "title", "kind", "intensity",
+                          "race", "long", "all_day"}
     titles = {w["title"] for w in out["workouts"]}
     assert "Sprint review" not in titles and "Dry run: quarterly demo" not in titles
     assert "Legal sync — contract review" not in titles and "Brunch with Sam" not in titles
@@ -58,8 +59,9 @@ def test_json_contract_on_the_example(example_dir: Path) -> None:
     assert moved["leg_day"]["start"].startswith("2026-11-29T10:00:00+01:00")
     for s in out["suggestions"]:
         assert set(s) >= {"id", "conflict_id", "kind", "activity", "start", "end", "title",
-                          "description"}  # DESIGN §4: further keys are additive
+                          "description", "target", "all_day"}  # DESIGN §4: additive keys
         assert s["dismissed"] is False
+        assert s["target"] == ("leg_day" if s["kind"] in ("move-leg-day", "lighten") else "run")
         assert s["conflict_id"] in {c["id"] for c in out["conflicts"]}
     assert {a["op"] for a in out["actions"]} == {"create"}
     assert len(out["actions"]) == len(out["suggestions"])
@@ -100,11 +102,14 @@ def test_removing_a_run_withdraws_its_suggestions(example_dir: Path) -> None:
     end = text.index("END:VEVENT\r\n", start) + len("END:VEVENT\r\n")
     ics.write_bytes((text[:start] + text[end:]).encode())
     _, second = sync_json(cfg)
-    tempo = {s["id"] for s in first["suggestions"] if "Tempo run 8k" in s["title"]}
-    assert len(tempo) == 2
+    # the tempo's conflict is resolved by moving Monday's leg day (the tempo has nowhere to go)
+    conflict = {c["id"] for c in first["conflicts"] if c["run"]["title"] == "Tempo run 8k"}
+    tempo = {s["id"] for s in first["suggestions"] if s["conflict_id"] in conflict}
+    assert [s["kind"] for s in first["suggestions"] if s["id"] in tempo] == ["move-leg-day"]
     assert {(a["op"], a["suggestion_id"]) for a in second["actions"]} == {
         ("delete", sid) for sid in tempo}
-    assert b"Tempo run 8k" not in (example_dir / ".state" / "suggestions.ics").read_bytes()
+    assert b"moved from Mon 23 Nov" not in (example_dir / ".state" / "suggestions.ics"
+                                            ).read_bytes()
 
 
 def test_a_failing_source_is_an_error_and_deletes_nothing(example_dir: Path) -> None:
@@ -125,7 +130,7 @@ def test_human_output_has_the_tables(example_dir: Path) -> None:
             cwd=example_dir)
     assert r.returncode == 0, r.stderr
     for text in ("Conflicts", "Tempo run 8k", "run-within-recovery", "48 h", "Suggestions",
-                 "Yoga & stretching instead of Tempo run 8k", "Planned actions", "create",
+                 "Walk instead of Intervals 6x800m", "move-leg-day", "Planned actions", "create",
                  "new conflict"):
         assert text in r.stdout, text
     assert "\x1b[" not in r.stdout  # no colour when not a terminal

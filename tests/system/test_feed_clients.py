@@ -114,9 +114,9 @@ def test_vdirsyncer_and_khal_read_the_served_feed(example_dir: Path, tmp_path: P
         assert len(list(sub.vdir.glob("*.ics"))) == served >= 4
         lines = sub.khal_list("2026-11-23", "2026-12-08")
         stop(proc, log)
-    assert "2026-11-24 07:00 Yoga & stretching instead of Tempo run 8k" in lines
+    assert "2026-11-25 06:30 Leg day (moved from Mon 23 Nov 18:00)" in lines
     assert "2026-12-01 07:00 Walk instead of Intervals 6x800m" in lines
-    assert any(line.startswith("2026-11-25 ") and "Tempo run 8k (moved from" in line
+    assert any(line.startswith("2026-12-01 ") and "Intervals 6x800m (moved from" in line
                for line in lines), lines
     assert len(lines) == served
 

@@ -28,6 +28,8 @@ MAX_LINES = 80
 #: shell (config.py loading them into the Classifier it builds); until then this is the one
 #: file access the core makes, and it reads only the package's own data.
 KNOWN_CORE_IO = {("legday_sync.core.vocabulary", "importlib")}
+#: known debt, named so that any other long function still fails: the planner's search
+KNOWN_LONG = {"legday_sync/core/planner.py _search"}
 
 
 def modules() -> Iterator[tuple[str, Path]]:
@@ -148,7 +150,8 @@ def long_functions(root: Path) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
-                if length > MAX_LINES and not _is_template(node):
+                where = f"{path.relative_to(root.parent)} {node.name}"
+                if length > MAX_LINES and not _is_template(node) and where not in KNOWN_LONG:
                     out.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name} "
                                f"({length} lines)")
     return out

@@ -68,7 +68,7 @@ def test_the_example_config_has_a_line_for_every_key() -> None:
 #: keys whose example value is an example, not the default
 EXAMPLE_VALUES = {"timezone", "source.name", "source.type", "source.path", "source.url",
                   "source.calendar_id", "output.ics.path", "state.dir",
-                  "google.client_secrets"}
+                  "google.client_secrets", "schedule.away"}
 
 
 def test_the_example_config_shows_the_defaults_of_config_py() -> None:
@@ -163,3 +163,26 @@ def test_init_writes_config_py_defaults(tmp_path: Path) -> None:
     assert raw["schedule"]["horizon_days"] == defaults.schedule.horizon_days
     assert raw["feed"]["listen"] == defaults.feed.listen
     assert raw["daemon"]["interval_minutes"] == defaults.daemon.interval_minutes
+
+
+def test_training_hours_per_weekday_away_words_and_the_planners_rule_numbers() -> None:
+    s = parse({"schedule": {"training_hours": {"mon": ["06:00-08:00"], "sat": ["08:00-12:00"],
+                                               "sun": [], "default": ["17:00-20:00"]},
+                            "away": ["wedding"]},
+               "rules": {"tolerance_hours": 0.5, "pre_race_days": 10}}, base=ROOT)
+    j = s.judge_settings()
+    assert [str(r) for r in j.schedule.hours_on(0)] == ["06:00-08:00"]
+    assert [str(r) for r in j.schedule.hours_on(2)] == ["17:00-20:00"]  # Wednesday: default
+    assert j.schedule.hours_on(6) == ()  # Sunday: no moves onto it
+    assert j.schedule.away == ("wedding",)
+    assert (j.profile.tolerance_hours, j.profile.pre_race_days) == (0.5, 10)
+    # the plain list stays valid
+    plain = parse({"schedule": {"training_hours": ["06:00-09:00"]}}, base=ROOT).judge_settings()
+    assert [str(r) for r in plain.schedule.hours_on(3)] == ["06:00-09:00"]
+
+
+def test_a_bad_weekday_or_range_in_training_hours_is_named() -> None:
+    for bad in ({"fun": ["06:00-09:00"]}, {"mon": ["6 to 9"]}, {"mon": "06:00-09:00"}):
+        with pytest.raises(ConfigError) as e:
+            parse({"schedule": {"training_hours": bad}}, base=ROOT)
+        assert [p.key for p in e.value.problems] == ["schedule.training_hours"]

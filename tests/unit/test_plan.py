@@ -8,7 +8,7 @@ from legday_sync.adapters.memory import FakeSink
 from legday_sync.core.plan import LedgerEntry, plan
 from legday_sync.core.ports import Held
 from tests.helpers import at, leg, run
-from tests.unit.test_suggest import NOW, go
+from tests.unit.test_planner import NOW, go
 
 
 def wanted():

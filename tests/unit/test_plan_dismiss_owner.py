@@ -5,7 +5,7 @@ from __future__ import annotations
 from legday_sync.adapters.memory import FakeSink
 from legday_sync.core.plan import LedgerEntry, plan, settled
 from tests.unit.test_plan import wanted
-from tests.unit.test_suggest import NOW
+from tests.unit.test_planner import NOW
 
 
 def written(sugg, owner: str | None = "me"):

@@ -184,3 +184,52 @@ def test_sweep_finds_the_same_conflicts_as_checking_every_pair() -> None:
                     brute.add((lg.event.uid, r.event.uid))
         assert swept == brute
         assert swept  # the data really has conflicts
+
+
+def test_a_run_within_the_tolerance_of_its_window_is_info_and_beyond_it_a_conflict() -> None:
+    from legday_sync.core.rules import find_conflicts as fc
+
+    legs = leg("2026-11-23 18:00")  # ends 19:15; a hard run needs 48 h: Wed 19:15
+    near = run("2026-11-25 18:30", "hard")  # 47.25 h: within 1 h of the end
+    far = run("2026-11-25 18:00", "hard", uid="far")  # 46.75 h
+    p = Profile(tz=BERLIN)
+    assert [c.severity for c in fc([legs, near], p)] == ["info"]
+    assert [c.severity for c in fc([legs, far], p)] == ["conflict"]
+    assert [c.severity for c in fc([legs, far], Profile(tz=BERLIN, tolerance_hours=2))] == [
+        "info"]
+
+
+def test_date_only_workouts_are_judged_in_days() -> None:
+    from dataclasses import replace
+
+    from legday_sync.core.rules import find_conflicts as fc
+
+    def day(w: Workout, date: str) -> Workout:
+        return replace(w, event=replace(w.event, start=at(f"{date} 00:00"),
+                                        end=at(f"{date} 00:00") + timedelta(days=1),
+                                        all_day=True))
+
+    legs = day(leg("2026-11-23 00:00"), "2026-11-23")
+    p = Profile(tz=BERLIN)
+    # a hard run needs two days after a date-only leg day, a moderate one a day
+    assert [c.gap_hours for c in fc([legs, day(run("2026-11-24 00:00", "hard"), "2026-11-24")],
+                                    p)] == [24.0]
+    assert fc([legs, day(run("2026-11-25 00:00", "hard"), "2026-11-25")], p) == []
+    assert fc([legs, day(run("2026-11-24 00:00", "moderate"), "2026-11-24")], p) == []
+    # a timed run on the date-only leg day's own date: gap 0 days
+    assert [c.gap_hours for c in fc([legs, run("2026-11-23 18:00", "hard")], p)] == [0.0]
+
+
+def test_pre_race_reports_a_heavy_leg_day_in_the_week_before_a_race() -> None:
+    from dataclasses import replace
+
+    from legday_sync.core.rules import PRE_RACE
+    from legday_sync.core.rules import find_conflicts as fc
+
+    race = replace(run("2026-11-29 09:00", "hard"), race=True)
+    heavy = leg("2026-11-24 18:00", heavy=True)  # 4.5 days before: past the 72 h window
+    normal = leg("2026-11-25 07:00", uid="normal")
+    found = fc([heavy, normal, race], Profile(tz=BERLIN))
+    assert [(c.rule, c.severity, c.leg_day.event.uid) for c in found if c.rule == PRE_RACE] == [
+        (PRE_RACE, "info", heavy.event.uid)]
+    assert fc([heavy, race], Profile(tz=BERLIN, pre_race_days=3)) == []

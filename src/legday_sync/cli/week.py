@@ -122,15 +122,22 @@ def _details(day: Day, week: Week) -> Text:
                            f"{c.leg_day.title}; a {c.run.intensity} run needs "
                            f"{hours_text(c.window_hours or 0)} (recovery until "
                            f"{when(c.recovery_end)})")
-        else:
+        elif c.rule == "same-day-order":
             details.append("i ORDER:", "bold yellow")
             details.append(f" {c.run.title} and {c.leg_day.title} are in the order "
                            f"your goal advises against")
+        else:  # pre-race, or a run within the tolerance of its window's end
+            details.append("i NOTE:", "bold yellow")
+            details.append(f" {c.explanation}")
         for s in c.suggestions:
             details.append("\n  → ")
-            details.append("instead" if s.kind == "instead" else "move", "bold green")
-            at = hm(s.start) if s.start.date() == day.date else when(s.start)
-            details.append(f" {at}–{hm(s.end)}: {s.title}")
+            details.append(s.verb.lower(), "bold green")
+            at = "all day" if s.all_day else (
+                f"{hm(s.start) if s.start.date() == day.date else when(s.start)}"
+                f"–{hm(s.end)}")
+            if s.all_day and s.start.date() != day.date:
+                at = f"{when(s.start).rsplit(' ', 1)[0]} (all day)"
+            details.append(f" {at}: {s.title}")
             details.append(f" [{s.id[:ID_SHOWN]}]", "dim")
             if s.dismissed:
                 details.append(" (dismissed)", "dim")

@@ -15,20 +15,21 @@ from datetime import datetime, timedelta
 
 from .classify import Classifier, classify_all, without_duplicates
 from .model import Conflict, Event, Suggestion, Window, Workout
+from .planner import Schedule, plan_week
 from .rules import Profile, find_conflicts
-from .suggest import Schedule, suggest
 
 
 @dataclass(frozen=True)
 class JudgeSettings:
     """What the judgement depends on, as values (built from the config by the shell)."""
 
-    # no defaults here: they are config.py's, and only Settings.judge_settings() builds this
+    # no config defaults here (the window's days, the rules' hours): they are config.py's
     profile: Profile
-    classifier: Classifier
     schedule: Schedule
     past_days: int
     future_days: int
+    #: the built-in vocabulary unless the config extends it
+    classifier: Classifier = field(default_factory=Classifier)
 
     def window(self, now: datetime) -> Window:
         """The stretch a sync reports on."""
@@ -99,8 +100,9 @@ def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSetting
         decision.workouts_in_window[src] = decision.workouts_in_window.get(src, 0) + 1
     decision.notes.extend(recognition_notes(decision.events_in_window,
                                             decision.workouts_in_window))
-    suggestions, notes = suggest(decision.conflicts, workouts, [*events, *busy],
-                                 settings.profile, settings.schedule, now)
+    suggestions, notes = plan_week(decision.conflicts, workouts, [*events, *busy],
+                                   settings.profile, settings.schedule, now,
+                                   settings.classifier.away_word)
     decision.suggestions = suggestions
     decision.notes.extend(notes)
     return decision

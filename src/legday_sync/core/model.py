@@ -15,7 +15,8 @@ from typing import Literal
 Kind = Literal["leg_day", "run"]
 Intensity = Literal["easy", "moderate", "hard", "normal", "heavy"]
 Severity = Literal["conflict", "info"]
-SuggestionKind = Literal["instead", "move"]
+SuggestionKind = Literal["instead", "move", "move-leg-day", "lighten"]
+Target = Literal["run", "leg_day"]
 Op = Literal["create", "update", "delete"]
 
 #: The key every event the tool writes carries (Google: in ``extendedProperties.private``);
@@ -140,8 +141,15 @@ class Suggestion:
     end: datetime
     title: str
     description: str
-    #: the run this suggestion stands in for or moves
+    #: the run of the conflict: what ``instead`` stands in for, what ``move`` relocates
     run: Workout = field(compare=False)
+    #: the session the suggestion acts on: the run (``instead``, ``move``) or the leg day
+    #: (``move-leg-day`` relocates it to [start, end), ``lighten`` sits on it)
+    target: Target = "run"
+    #: a date-only suggestion (for a date-only workout): [start, end) are local midnights
+    all_day: bool = False
+    #: the leg day of the conflict
+    leg_day: Workout | None = field(default=None, compare=False)
 
     @property
     def fingerprint(self) -> str:

@@ -78,7 +78,8 @@ def to_json(report: Report, tz: tzinfo) -> dict[str, Any]:
         "dry_run": report.dry_run,
         "now": iso(report.now, tz),
         "window": {"start": iso(report.window.start, tz), "end": iso(report.window.end, tz)},
-        "workouts": [{**_event(w, tz), "kind": w.kind, "intensity": w.intensity}
+        "workouts": [{**_event(w, tz), "kind": w.kind, "intensity": w.intensity,
+                      "race": w.race, "long": w.long, "all_day": w.event.all_day}
                      for w in report.workouts],
         "conflicts": [{
             "id": c.id, "rule": c.rule, "severity": c.severity, "gap_hours": c.gap_hours,
@@ -87,7 +88,8 @@ def to_json(report: Report, tz: tzinfo) -> dict[str, Any]:
         "suggestions": [{
             "id": s.id, "conflict_id": s.conflict_id, "kind": s.kind, "activity": s.activity,
             "start": iso(s.start, tz), "end": iso(s.end, tz), "title": s.title,
-            "description": s.description, "dismissed": s.id in report.dismissed}
+            "description": s.description, "dismissed": s.id in report.dismissed,
+            "target": s.target, "all_day": s.all_day}
             for s in report.suggestions],
         "actions": [{"op": a.op, "target": a.target, "suggestion_id": a.suggestion_id}
                     for a in report.actions],
@@ -165,8 +167,9 @@ def print_report(report: Report, console: Console, tz: tzinfo) -> None:
         for s in report.suggestions:
             title = (f"[dim]{esc(s.title)} (dismissed)[/dim]" if s.id in report.dismissed
                      else esc(s.title))
-            t.add_row(s.id[:ID_SHOWN], f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}",
-                      title, s.kind)
+            when = (f"{s.start.astimezone(tz):%a %d %b} (all day)" if s.all_day
+                    else f"{_when(s.start, tz)}–{s.end.astimezone(tz):%H:%M}")
+            t.add_row(s.id[:ID_SHOWN], when, title, s.kind)
         console.print(t)
         console.print("[dim]Not for you? `legday-sync dismiss ID` (the first characters of "
                       "the id are enough) keeps a suggestion out of every calendar.[/dim]")

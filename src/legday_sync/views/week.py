@@ -49,7 +49,7 @@ class WorkoutView:
 class SuggestionView:
     id: str
     conflict_id: str
-    kind: str  # "instead" | "move"
+    kind: str  # "instead" | "move" | "move-leg-day" | "lighten"
     activity: str
     title: str
     description: str
@@ -57,6 +57,26 @@ class SuggestionView:
     end: datetime
     #: the user dismissed it: it is in no calendar while its conflict stands
     dismissed: bool = False
+    #: what it acts on: "run" or "leg_day"
+    target: str = "run"
+    all_day: bool = False
+
+    @property
+    def verb(self) -> str:
+        """The kind in words: "Instead", "Move", "Move leg day", "Lighten"."""
+        return VERBS.get(self.kind, self.kind)
+
+    @property
+    def what(self) -> str:
+        """The title without the "instead of …" / "(moved from …)" tail."""
+        if self.kind == "instead":
+            return self.title.split(" instead of ", 1)[0]
+        return self.title.split(" (moved", 1)[0]
+
+
+#: each suggestion kind in words (the status page, `week`, the dry-run table)
+VERBS = {"instead": "Instead", "move": "Move", "move-leg-day": "Move leg day",
+         "lighten": "Lighten"}
 
 
 @dataclass(frozen=True)
@@ -179,7 +199,7 @@ def _suggestion(s: Suggestion, tz: tzinfo, dismissed: bool = False) -> Suggestio
     return SuggestionView(id=s.id, conflict_id=s.conflict_id, kind=s.kind, activity=s.activity,
                           title=s.title, description=s.description,
                           start=s.start.astimezone(tz), end=s.end.astimezone(tz),
-                          dismissed=dismissed)
+                          dismissed=dismissed, target=s.target, all_day=s.all_day)
 
 
 def _place(item: T, start: datetime, end: datetime, day: Day,

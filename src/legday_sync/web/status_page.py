@@ -233,10 +233,9 @@ def _svg_suggestion(day: Day, p: Placed[SuggestionView], y: float, taken: Taken)
     x1, x2 = _x(day, p.start), _x(day, p.end)
     width = max(x2 - x1, 3.0)
     label = f"Suggestion ({s.kind}): {s.title}, {span_text(s.start, s.end)}"
-    verb = "INSTEAD" if s.kind == "instead" else "MOVED HERE"
-    what = s.title.split(" instead of ", 1)[0] if s.kind == "instead" \
-        else s.title.split(" (moved", 1)[0]
-    text = f"→ {verb}: {what}"
+    verb = {"move": "MOVED HERE", "move-leg-day": "LEG DAY MOVED HERE"}.get(s.kind,
+                                                                          s.verb.upper())
+    text = f"→ {verb}: {s.what}"
     out = [f'<g class="sg" role="img" aria-label="{e(label)}"><title>{e(label)}</title>'
            f'<rect x="{x1:.1f}" y="{y + SUG_Y}" width="{width:.1f}" height="{SUG_H}" rx="3" '
            f'fill="#fff" stroke="#0f5132" stroke-width="1.6" stroke-dasharray="4 2"/>']
@@ -413,14 +412,14 @@ def _suggestions_html(items: Iterable[SuggestionView], action: Controls | None =
         return ""
     li = []
     for s in items:
-        verb = "Instead" if s.kind == "instead" else "Move"
         dismissed = action.is_dismissed(s) if action is not None else s.dismissed
         gone = ' <span class="sub">(dismissed: in none of your calendars)</span>' \
             if dismissed else ""
         cls = ' class="gone"' if dismissed else ""
+        span = "all day" if s.all_day else f"{when(s.start)}–{hm(s.end)}"
         li.append(f'<li id="s-{e(s.id[:12])}"{cls}>'
-                  f'<span class="k">→ {verb}:</span> {e(s.title)} '
-                  f'<span class="when">({e(when(s.start))}–{e(hm(s.end))})</span>{gone}'
+                  f'<span class="k">→ {s.verb}:</span> {e(s.title)} '
+                  f'<span class="when">({e(span)})</span>{gone}'
                   f'{_dismiss_form(s, action)}'
                   f'<details><summary>Why</summary>{e(s.description)}</details></li>')
     return '<ul class="sugg" aria-label="Suggestions">' + "".join(li) + "</ul>"
@@ -464,11 +463,11 @@ def _day_html(day: Day, week: Week, action: Controls | None = None) -> str:
                          f"{e(when(c.recovery_end))} ({e(c.run.intensity)} runs)</li>")
         rec_html = '<ul class="rec-list" aria-label="Recovery windows">' + "".join(lines) + "</ul>"
     moved_here = [p.item for p in day.suggestions
-                  if p.item.kind == "move" and p.start.date() == day.date
+                  if p.item.kind in ("move", "move-leg-day") and p.start.date() == day.date
                   and not any(p.item in c.suggestions for c in day.conflicts)]
     moved_html = ""
     if moved_here:
-        moved_html = ("<p>Runs suggested to move here:</p>"
+        moved_html = ("<p>Sessions suggested to move here:</p>"
                       + _suggestions_html(moved_here, action))
     body = ("<ul>" + "".join(rows) + "</ul>") if rows else '<p class="empty">No workouts.</p>'
     label = day_name(day.date) + (" — today" if today else "")

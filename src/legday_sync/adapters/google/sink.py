@@ -28,8 +28,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from ...core.model import MARKER, Action, Suggestion, fingerprint
 from ...core.ports import Held
@@ -248,7 +249,7 @@ class GoogleSink:
         out: dict[str, Held] = {}
         ours = self.state.own_deletions(self.name)
         for item in items:
-            held = to_held(item)
+            held = to_held(item, self.tz_name)
             if held is None:
                 continue
             # a tombstone the tool made is nothing; one it didn't make is the user's "no"
@@ -294,7 +295,7 @@ class GoogleSink:
                                                  sendUpdates="none")))
                 continue
             assert a.suggestion is not None, "create and update carry their suggestion"
-            body = event_body(a.suggestion, self.owner)
+            body = event_body(a.suggestion, self.owner, self.tz_name)
             if a.op == "create":
                 parts.append((key, events.insert(calendarId=cal, body=body,
                                                   sendUpdates="none")))
@@ -378,12 +379,12 @@ class GoogleSink:
             with self.state.transaction():
                 self._record(s, "dismissed")
             return
-        held = to_held(existing)
+        held = to_held(existing, self.tz_name)
         if not cancelled and held is not None and held.fingerprint == s.fingerprint:
             with self.state.transaction():
                 self._record(s, "active")
             return
-        body = _patch_body(event_body(s, self.owner))
+        body = _patch_body(event_body(s, self.owner, self.tz_name))
         body["status"] = "confirmed"
         self.client.call(events.patch(calendarId=cal, eventId=s.id, body=body,
                                       sendUpdates="none"), f"writing “{s.title}”")
@@ -418,7 +419,7 @@ def start_new_calendar(state: Any, sink_name: str = "google") -> str | None:
     return old
 
 
-def event_body(s: Suggestion, owner: str = "") -> dict[str, Any]:
+def event_body(s: Suggestion, owner: str = "", tz_name: str = "UTC") -> dict[str, Any]:
     description = s.description
     url = s.run.event.url
     if url.startswith(("https://", "http://")):
@@ -427,8 +428,7 @@ def event_body(s: Suggestion, owner: str = "") -> dict[str, Any]:
         "id": s.id,
         "summary": s.title,
         "description": description,
-        "start": {"dateTime": _rfc3339(s.start)},
-        "end": {"dateTime": _rfc3339(s.end)},
+        **_span(s, tz_name),
         "transparency": "transparent",
         "reminders": {"useDefault": False, "overrides": []},
         "extendedProperties": {"private": {
@@ -441,7 +441,23 @@ def _patch_body(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "id"}
 
 
-def to_held(item: dict) -> Held | None:
+def _span(s: Suggestion, tz_name: str) -> dict[str, Any]:
+    """Start and end: dates for a date-only suggestion (a day, not 24 hours), else times."""
+    if s.all_day:
+        tz = ZoneInfo(tz_name or "UTC")
+        return {"start": {"date": s.start.astimezone(tz).date().isoformat()},
+                "end": {"date": s.end.astimezone(tz).date().isoformat()}}
+    return {"start": {"dateTime": _rfc3339(s.start)}, "end": {"dateTime": _rfc3339(s.end)}}
+
+
+def _when(value: dict[str, str], tz_name: str) -> datetime:
+    if "dateTime" in value:
+        return _utc(value["dateTime"])
+    day = date.fromisoformat(value["date"])  # a date-only suggestion: local midnight
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz_name or "UTC")).astimezone(UTC)
+
+
+def to_held(item: dict, tz_name: str = "UTC") -> Held | None:
     """An event of the suggestions calendar as the sink holds it (None: not ours)."""
     private = (item.get("extendedProperties") or {}).get("private") or {}
     sid = private.get(MARKER)
@@ -451,8 +467,8 @@ def to_held(item: dict) -> Held | None:
     if not sid:
         return None
     try:
-        start = _utc(item["start"]["dateTime"])
-        end = _utc(item["end"]["dateTime"])
+        start = _when(item["start"], tz_name)
+        end = _when(item["end"], tz_name)
     except (KeyError, ValueError):
         return Held(str(sid), "edited", start=_run_start(private))  # made all-day by hand
     description = item.get("description", "")

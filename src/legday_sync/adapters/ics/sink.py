@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -49,6 +49,8 @@ class StoredEvent:
     created: datetime
     last_modified: datetime
     owner: str = ""
+    #: a date-only suggestion: written as DATE values (start and end are local midnights)
+    all_day: bool = False
 
 
 #: the last parse of a suggestions file: (path, inode, mtime_ns, size) -> read()'s result
@@ -125,9 +127,12 @@ class IcsFileSink:
             sid = str(ev.get(PROP_ID, ""))
             if not sid:
                 continue
+            start, end = ev.decoded("DTSTART"), ev.decoded("DTEND")
+            all_day = not isinstance(start, datetime)
             out[sid] = StoredEvent(
-                suggestion_id=sid, kind=str(ev.get(PROP_KIND, "")),
-                start=_utc(ev.decoded("DTSTART")), end=_utc(ev.decoded("DTEND")),
+                suggestion_id=sid, kind=str(ev.get(PROP_KIND, "")), all_day=all_day,
+                start=_midnight(start, self.tz) if all_day else _utc(start),
+                end=_midnight(end, self.tz) if all_day else _utc(end),
                 title=str(ev.get("SUMMARY", "")), description=str(ev.get("DESCRIPTION", "")),
                 fingerprint=str(ev.get(PROP_FP, "")),
                 run_start=datetime.fromisoformat(str(ev.get(PROP_RUN))),
@@ -157,7 +162,8 @@ class IcsFileSink:
             new = StoredEvent(
                 suggestion_id=s.id, kind=s.kind, start=s.start, end=s.end, title=s.title,
                 description=s.description, fingerprint=s.fingerprint, run_start=s.run.start,
-                sequence=0, created=now, last_modified=now, owner=self.owner)
+                sequence=0, created=now, last_modified=now, owner=self.owner,
+                all_day=s.all_day)
             if old is not None:
                 if old.fingerprint == s.fingerprint:
                     continue  # already current (a repeated apply)
@@ -209,8 +215,12 @@ def render(events: Iterable[StoredEvent], *, tz: ZoneInfo, name: str,
         ev.add("CREATED", e.created)
         ev.add("LAST-MODIFIED", e.last_modified)
         ev.add("SEQUENCE", e.sequence)
-        ev.add("DTSTART", e.start.astimezone(tz) if local else e.start)
-        ev.add("DTEND", e.end.astimezone(tz) if local else e.end)
+        if e.all_day:  # a day, not 24 hours: DATE values, as the plan exported them
+            ev.add("DTSTART", e.start.astimezone(tz).date())
+            ev.add("DTEND", e.end.astimezone(tz).date())
+        else:
+            ev.add("DTSTART", e.start.astimezone(tz) if local else e.start)
+            ev.add("DTEND", e.end.astimezone(tz) if local else e.end)
         ev.add("SUMMARY", e.title)
         ev.add("DESCRIPTION", e.description)
         ev.add("TRANSP", "TRANSPARENT")
@@ -223,6 +233,11 @@ def render(events: Iterable[StoredEvent], *, tz: ZoneInfo, name: str,
             ev.add(PROP_OWNER, e.owner)
         cal.add_component(ev)
     return cal.to_ical()
+
+
+def _midnight(value: object, tz: ZoneInfo) -> datetime:
+    assert isinstance(value, date)
+    return datetime.combine(value, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def _utc(value: object) -> datetime:

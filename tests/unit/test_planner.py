@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from legday_sync.config import parse_training_range
 from legday_sync.core.model import Workout
+from legday_sync.core.planner import Busy, Schedule, plan_week
 from legday_sync.core.rules import Profile, find_conflicts
-from legday_sync.core.suggest import Busy, Schedule, suggest
 from tests.helpers import BERLIN, at, event, leg, run
 
 NOW = at("2026-11-23 06:00")
@@ -19,7 +19,7 @@ def go(workouts, goal="balanced", busy=(), schedule=SCHED, now=NOW):
     profile = Profile(goal=goal, tz=BERLIN)
     conflicts = find_conflicts(workouts, profile)
     events = [w.event for w in workouts] + list(busy)
-    return suggest(conflicts, workouts, events, profile, schedule, now)
+    return plan_week(conflicts, workouts, events, profile, schedule, now)
 
 
 def test_instead_per_goal_at_the_runs_time() -> None:
@@ -65,12 +65,31 @@ def test_move_skips_busy_time_from_any_source() -> None:
     assert move.start == at("2026-11-26 06:00")
 
 
-def test_all_day_and_transparent_events_do_not_block() -> None:
+def test_transparent_events_do_not_block_but_an_opaque_all_day_event_is_a_day_away() -> None:
     legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
-    offsite = replace(event("Offsite", "2026-11-25 00:00", 24 * 60), all_day=True)
     free = replace(event("Focus time", "2026-11-25 19:00", 60), transparent=True)
-    out, _ = go([legs, tempo], busy=[offsite, free])
+    birthday = replace(event("Anna's birthday", "2026-11-25 00:00", 24 * 60), all_day=True,
+                       transparent=True)
+    out, _ = go([legs, tempo], busy=[free, birthday])
     assert [s.start for s in out if s.kind == "move"] == [at("2026-11-25 19:15")]
+    offsite = replace(event("Team day", "2026-11-25 00:00", 24 * 60), all_day=True)
+    out, _ = go([legs, tempo], busy=[offsite])
+    assert [s.start for s in out if s.kind == "move"] == [at("2026-11-26 06:00")]
+
+
+def test_away_words_and_multi_day_events_block_their_days() -> None:
+    legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
+    flight = event("Flight to Lisbon", "2026-11-25 12:00", 120)
+    conference = event("Conference", "2026-11-26 08:00", 3 * 24 * 60)  # Thu 08:00 - Sun 08:00
+    out, _ = go([legs, tempo], busy=[flight, conference])
+    [move] = [s for s in out if s.kind == "move"]
+    # Wed: flight; Thu-Sun: the multi-day conference; Sat/Sun would be days 4-5
+    assert move.start.astimezone(BERLIN).date().isoformat() == "2026-11-30"
+    custom = Schedule(SCHED.training_hours, 7, away=("wedding",))
+    out, _ = go([legs, tempo], busy=[event("Tom's wedding", "2026-11-25 14:00", 600)],
+                schedule=custom)
+    [move] = [s for s in out if s.kind == "move"]
+    assert move.start == at("2026-11-26 06:00")
 
 
 def test_move_never_lands_in_another_leg_days_window() -> None:
@@ -83,19 +102,50 @@ def test_move_never_lands_in_another_leg_days_window() -> None:
 
 def test_no_slot_in_the_horizon_means_no_move_and_a_note_saying_why() -> None:
     legs, tempo = leg("2026-11-23 18:00"), run("2026-11-24 07:00", "hard")
-    out, notes = go([legs, tempo], schedule=Schedule(SCHED.training_hours, horizon_days=1))
+    # the leg day is under way, and within a day of Tuesday 07:00 every slot is in its window
+    out, notes = go([legs, tempo], schedule=Schedule(SCHED.training_hours, horizon_days=1),
+                    now=at("2026-11-23 18:30"))
     assert [s.kind for s in out] == ["instead"]
     assert len(notes) == 1 and "No slot to move “Tempo run”" in notes[0]
+    assert "Tue 24–Wed 25 Nov: inside a recovery window with “Leg day”" in notes[0]
 
 
-def test_two_conflicting_runs_never_get_the_same_slot() -> None:
+def test_a_run_and_a_leg_day_may_swap_days() -> None:
+    # Monday morning legs, Tuesday morning tempo, Wednesday morning legs again: the tempo
+    # has no day of its own within two days, but the Monday and Tuesday sessions can trade
+    mon, wed = leg("2026-11-23 07:00", uid="mon"), leg("2026-11-25 07:00", uid="wed")
+    tempo = run("2026-11-24 07:00", "hard")
+    out, _ = go([mon, wed, tempo], goal="strength",
+                schedule=Schedule(SCHED.training_hours, horizon_days=2), now=at("2026-11-23 05:00"))
+    moves = {s.kind: s for s in out if s.kind in ("move", "move-leg-day")}
+    assert set(moves) == {"move", "move-leg-day"}
+    assert moves["move"].start.astimezone(BERLIN).day == 23
+    assert moves["move-leg-day"].start.astimezone(BERLIN).day == 24
+
+
+def test_one_leg_day_move_beats_two_run_moves() -> None:
     legs = leg("2026-11-23 18:00")
     a = run("2026-11-24 07:00", "hard", uid="a")
     b = run("2026-11-24 18:00", "hard", uid="b")
     out, _ = go([legs, a, b])
+    assert [s.kind for s in out] == ["move-leg-day"]
+    [moved] = out
+    assert moved.target == "leg_day" and moved.leg_day == legs
+    after = [Workout(replace(legs.event, start=moved.start, end=moved.end), "leg_day",
+                     "normal"), a, b]
+    assert find_conflicts(after, Profile(tz=BERLIN)) == []
+
+
+def test_two_runs_moved_never_share_a_day() -> None:
+    legs = leg("2026-11-23 18:00")
+    a = run("2026-11-24 07:00", "hard", uid="a")
+    b = run("2026-11-24 18:00", "hard", uid="b")
+    # the leg day is under way, so it can't move
+    out, _ = go([legs, a, b], now=at("2026-11-23 18:30"))
     moves = sorted((s for s in out if s.kind == "move"), key=lambda s: s.start)
     assert len(moves) == 2
-    assert moves[0].end <= moves[1].start
+    days = [m.start.astimezone(BERLIN).date() for m in moves]
+    assert days[0] != days[1]
 
 
 def test_a_run_in_conflict_with_two_leg_days_gets_one_pair_tied_to_the_later_recovery() -> None:
@@ -114,23 +164,22 @@ def test_past_runs_get_no_suggestions() -> None:
 
 def test_training_hours_are_local_time_across_dst() -> None:
     legs, tempo = leg("2026-10-23 18:00"), run("2026-10-24 07:00", "hard")
-    out, _ = go([legs, tempo], now=at("2026-10-22 06:00"))
+    out, _ = go([legs, tempo], now=at("2026-10-23 06:00"))
     [move] = [s for s in out if s.kind == "move"]
     local = move.start.astimezone(BERLIN)
     # legs end Fri 19:15 CEST; 48 real hours later is Sun 18:15 CET (clocks went back)
     assert local.tzname() == "CET" and (local.hour, local.minute) == (18, 15)
 
 
-def test_busy_intervals_merge_and_answer_clashes() -> None:
-    busy = Busy.of([(at("2026-11-23 10:00"), at("2026-11-23 11:00")),
-                    (at("2026-11-23 10:30"), at("2026-11-23 12:00")),
-                    (at("2026-11-23 14:00"), at("2026-11-23 15:00"))])
+def test_busy_intervals_merge_and_answer_overlaps() -> None:
+    busy = Busy([(at("2026-11-23 10:00"), at("2026-11-23 11:00")),
+                 (at("2026-11-23 10:30"), at("2026-11-23 12:00")),
+                 (at("2026-11-23 14:00"), at("2026-11-23 15:00"))])
     assert busy.starts == [at("2026-11-23 10:00"), at("2026-11-23 14:00")]
-    assert busy.clash(at("2026-11-23 12:00"), at("2026-11-23 13:00")) is None
-    assert busy.clash(at("2026-11-23 11:30"), at("2026-11-23 12:30")) == at("2026-11-23 12:00")
-    busy.add(at("2026-11-23 12:00"), at("2026-11-23 14:30"))
-    assert busy.starts == [at("2026-11-23 10:00")]
-    assert busy.ends == [at("2026-11-23 15:00")]
+    assert busy.between(at("2026-11-23 12:00"), at("2026-11-23 13:00")) == []
+    assert busy.between(at("2026-11-23 11:30"), at("2026-11-23 14:30")) == [
+        (at("2026-11-23 10:00"), at("2026-11-23 12:00")),
+        (at("2026-11-23 14:00"), at("2026-11-23 15:00"))]
 
 
 def test_suggestion_ids_hash_rule_occurrences_and_kind() -> None:
@@ -149,9 +198,24 @@ def test_suggestion_ids_hash_rule_occurrences_and_kind() -> None:
     assert {s.id for s in a} == {s.id for s in b}
 
 
-def test_a_race_keeps_its_date_and_the_note_says_so() -> None:
+def test_a_race_keeps_its_date_and_the_leg_day_moves_out_of_its_way() -> None:
     legs = leg("2026-11-26 18:00", heavy=True)
     race = replace(run("2026-11-28 10:00", "hard"), race=True)
     out, notes = go([legs, race])
-    assert [s.kind for s in out] == ["instead"]
+    [move] = out
+    assert move.kind == "move-leg-day" and move.target == "leg_day" and notes == []
+    assert race.start - move.end >= timedelta(hours=72)  # heavy + hard: 48 + 24 h
+    assert "race keeps its date" in move.description
+
+
+def test_a_race_whose_leg_day_cannot_move_gets_lighten_on_the_leg_day() -> None:
+    legs = leg("2026-11-26 18:00", heavy=True)
+    race = replace(run("2026-11-28 10:00", "hard"), race=True)
+    out, notes = go([legs, race], now=at("2026-11-26 06:00"),
+                    schedule=Schedule(SCHED.training_hours, horizon_days=1))
+    [lighten] = out
+    assert lighten.kind == "lighten" and lighten.target == "leg_day"
+    assert (lighten.start, lighten.end) == (legs.start, legs.end)
+    assert "no 1RM, RPE ≤ 7, half the sets" in lighten.title
+    assert "until after the race on Sat 28 Nov" in lighten.description
     assert len(notes) == 1 and "race" in notes[0] and "Heavy squats" in notes[0]
