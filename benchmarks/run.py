@@ -34,9 +34,11 @@ BENCHES = {
     "e": "benchmarks.bench_feed",
     "f": "benchmarks.bench_daemon_memory",
     "p": "benchmarks.bench_planner",
+    "g": "benchmarks.bench_caldav",
 }
 PACKAGES = ("icalendar", "recurring-ical-events", "x-wr-timezone", "python-dateutil",
-            "pydantic", "waitress", "APScheduler", "google-api-python-client", "requests")
+            "pydantic", "waitress", "APScheduler", "google-api-python-client", "requests",
+            "caldav", "Radicale")
 COMMAND = "python -m benchmarks.run"
 
 

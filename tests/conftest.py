@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.caldav_support import radicale_server, xandikos_server  # noqa: F401
 from tests.google_emulator.fixtures import calendar_emulator, calendar_service  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -428,9 +428,9 @@ def _check_moves(final: dict[Key, _Placed], original: dict[Key, _Placed],
         d = day_of(p)
         # 7: a real move; date-only stays date-only
         if o.all_day:
-            whole_days = (p.end - p.start) % timedelta(days=1) == timedelta(0)
-            midnight = p.start.astimezone(tz).time() == time(0)
-            if not p.all_day or not whole_days or not midnight:
+            # whole local days: midnight to midnight (23 or 25 real hours across DST)
+            midnight = p.start.astimezone(tz).time() == time(0) == p.end.astimezone(tz).time()
+            if not p.all_day or not midnight:
                 flag(Violation(7, f"{what}: a date-only session moves to another date, "
                                   f"date-only"))
             elif d == day_of(o):

@@ -139,17 +139,54 @@ class ScheduleSettings(_Section):
         return Schedule(self.ranges, self.horizon_days, by_day, self.away)
 
 
+def _caldav_account(s: Any, what: str) -> None:
+    """The keys a CalDAV account needs (a source or [output.caldav])."""
+    if not s.url:
+        raise ValueError(f"{what} needs `url` (the server's CalDAV address, e.g. "
+                         "\"https://caldav.icloud.com/\")")
+    if not re.match(r"^https?://", s.url, re.I):
+        raise ValueError("`url` must start with https:// (or http:// for a server on this "
+                         "machine)")
+    if "@" in s.url.partition("://")[2].partition("/")[0]:
+        raise ValueError("put the username in `username` and the password in "
+                         "`password_file`, not in `url`")
+    if not s.username:
+        raise ValueError(f"{what} needs `username` (the account's login, often its email)")
+    if (s.password_file is None) == (not s.password_command):
+        raise ValueError(f"{what} needs exactly one of `password_file` (a 0600 file holding "
+                         "the password) or `password_command` (e.g. \"pass show caldav\")")
+
+
 class SourceSettings(_Section):
     name: str = ""
-    type: Literal["ics", "google"]
+    type: Literal["ics", "google", "caldav"]
     path: Path | None = None
     url: str | None = None
     calendar_id: str | None = None
+    #: CalDAV: the calendar's display name or full URL
+    calendar: str | None = None
+    username: str | None = None
+    password_file: Path | None = None
+    password_command: str | None = None
     timeout_seconds: float = Field(30, gt=0, le=600)
     max_bytes: int = Field(50 * 1024 * 1024, gt=0)
 
     @model_validator(mode="after")
     def _shape(self) -> SourceSettings:
+        caldav_keys = [k for k in ("calendar", "username", "password_file", "password_command")
+                       if getattr(self, k)]
+        if self.type == "caldav":
+            _caldav_account(self, "a caldav source")
+            if not self.calendar:
+                raise ValueError("a caldav source needs `calendar` (the calendar's name as "
+                                 "your calendar app shows it, or its full URL)")
+            if self.path or self.calendar_id:
+                raise ValueError("a caldav source takes `url` and `calendar`, not `path` or "
+                                 "`calendar_id`")
+            return self
+        if caldav_keys:
+            raise ValueError(f"`{caldav_keys[0]}` is for caldav sources; this one is "
+                             f"type = \"{self.type}\"")
         if self.type == "ics":
             if (self.path is None) == (self.url is None):
                 raise ValueError("an ics source needs exactly one of `path` or `url`")
@@ -166,6 +203,8 @@ class SourceSettings(_Section):
             return self.name
         if self.path is not None:
             return self.path.stem
+        if self.type == "caldav" and self.calendar:
+            return self.calendar if "/" not in self.calendar else redact_url(self.calendar)
         if self.url:
             return redact_url(self.url)
         return self.calendar_id or "primary"
@@ -179,9 +218,24 @@ class GoogleOutput(_Section):
     calendar: str = "Legday suggestions"
 
 
+class CalDavOutput(_Section):
+    url: str | None = None
+    calendar: str = "legday-sync suggestions"
+    username: str | None = None
+    password_file: Path | None = None
+    password_command: str | None = None
+    timeout_seconds: float = Field(30, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _shape(self) -> CalDavOutput:
+        _caldav_account(self, "[output.caldav]")
+        return self
+
+
 class OutputSettings(_Section):
     ics: IcsOutput | None = None
     google: GoogleOutput | None = None
+    caldav: CalDavOutput | None = None
 
 
 class FeedSettings(_Section):
@@ -251,6 +305,15 @@ class Settings(_Section):
             if s.display_name in seen:
                 raise ValueError(f"two sources are named {s.display_name!r}; give each a `name`")
             seen.add(s.display_name)
+        out = self.output.caldav
+        for s in self.source:
+            if out is not None and s.type == "caldav" and s.url and out.url and \
+                    s.url.rstrip("/") == out.url.rstrip("/") and s.username == out.username \
+                    and (s.calendar or "").casefold() == out.calendar.casefold():
+                raise ValueError(f"[output.caldav] calendar {out.calendar!r} is also read as "
+                                 f"the source {s.display_name!r}; legday-sync never writes into "
+                                 "a calendar it reads: leave `calendar` out to get a calendar "
+                                 "of its own")
         return self
 
     @property
@@ -451,6 +514,14 @@ def parse(raw: dict[str, Any], *, base: Path, config_path: Path | None = None) -
         for i, s in enumerate(settings.source)
         if s.path is not None and not s.path.exists()
     ]
+    missing += [
+        ConfigProblem(f"{key}.password_file", f"file not found: {pw}",
+                      f"put the password on one line in {pw}, then `chmod 600 {pw}`")
+        for key, pw in [*((f"source[{i}]", s.password_file) for i, s in enumerate(settings.source)),
+                        ("output.caldav", settings.output.caldav and
+                         settings.output.caldav.password_file)]
+        if pw is not None and not pw.exists()
+    ]
     if settings.google.client_secrets is not None and not settings.google.client_secrets.exists():
         missing.append(ConfigProblem(
             "google.client_secrets", f"file not found: {settings.google.client_secrets}",
@@ -468,10 +539,15 @@ def _resolve(p: Path | None, base: Path) -> Path | None:
 
 
 def _resolve_paths(s: Settings, base: Path) -> Settings:
-    sources = tuple(src.model_copy(update={"path": _resolve(src.path, base)}) for src in s.source)
+    sources = tuple(src.model_copy(update={
+        "path": _resolve(src.path, base), "password_file": _resolve(src.password_file, base)})
+        for src in s.source)
     output = s.output
     if output.ics is not None:
         output = output.model_copy(update={"ics": IcsOutput(path=_resolve(output.ics.path, base))})
+    if output.caldav is not None:
+        output = output.model_copy(update={"caldav": output.caldav.model_copy(update={
+            "password_file": _resolve(output.caldav.password_file, base)})})
     return s.model_copy(update={
         "source": sources,
         "output": output,

@@ -138,3 +138,17 @@ class LockBusy(LegdayError):
     def describe(self) -> str:
         held = f", held by {self.holder}" if self.holder else ""
         return f"another legday-sync is running (lock {self.path}{held}); {self.fix}"
+
+
+@dataclass
+class CalDavError(LegdayError):
+    """A CalDAV login or request failed: 401, 403, unreachable, timeout, 5xx, an answer that
+    isn't CalDAV. The source or sink that met it reports it as its own Source/SinkError."""
+
+    message: str
+    fix: str = ""
+    #: the HTTP status, when there was one
+    status: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)

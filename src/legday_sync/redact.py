@@ -10,6 +10,8 @@ _PATTERNS = [
     # the feed token in a feed or status URL
     (re.compile(r"(/feed/)[A-Za-z0-9_\-]{8,}"), r"\1***"),
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-~+/]+=*"), r"\1***"),
+    (re.compile(r"(?i)(authorization[\"']?\s*[:,=]\s*[\"']?basic\s+)[A-Za-z0-9+/]+=*"),
+     r"\1***"),
     (re.compile(r"(?i)((?:access_token|refresh_token|client_secret|id_token|token|password|"
                 r"secret|key|sig)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,}]+"), r"\1***"),
     # credentials inside URLs: scheme://user:pass@host
@@ -69,7 +71,19 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
+#: secrets known only at run time (a CalDAV password read from its file or command)
+_KNOWN: set[str] = set()
+
+
+def remember_secret(secret: str) -> None:
+    """Mask ``secret`` wherever it appears in a log record from now on."""
+    if len(secret) >= 3:
+        _KNOWN.add(secret)
+
+
 def redact(text: str) -> str:
+    for secret in sorted(_KNOWN, key=len, reverse=True):
+        text = text.replace(secret, "***")
     for pattern, repl in _PATTERNS:
         text = pattern.sub(repl, text)
     return text

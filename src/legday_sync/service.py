@@ -58,6 +58,10 @@ def build_sources(settings: Settings, state: State, *, readonly: bool) -> list[S
                 s.display_name, path=s.path, url=s.url, default_tz=settings.tz, cache=state,
                 http_cache_dir=settings.state_dir / "http", readonly=readonly,
                 timeout=s.timeout_seconds, max_bytes=s.max_bytes))
+        elif s.type == "caldav":
+            from .adapters.caldav.source import CalDavSource
+
+            out.append(CalDavSource.from_settings(settings, s, state, readonly=readonly))
         else:
             from .adapters.google.source import GoogleSource  # imported only when used: it is heavy
 
@@ -75,6 +79,10 @@ def build_sinks(settings: Settings, state: State) -> list[Sink]:
         from .adapters.google.sink import GoogleSink
 
         sinks.append(GoogleSink.from_settings(settings, state))
+    if settings.output.caldav is not None:
+        from .adapters.caldav.sink import CalDavSink
+
+        sinks.append(CalDavSink.from_settings(settings, state))
     return sinks
 
 
@@ -207,7 +215,8 @@ def _apply(plans: Sequence[tuple[Sink, Plan]], by_id: dict[str, Suggestion], sta
     sink, after its writes (the Google sink records each batch as Google acknowledges it)."""
     for sink, p in plans:
         try:
-            sink.apply(p.actions, now)
+            # what the user did to a suggestion while it was being written (CalDAV's 412)
+            touched = sink.apply(p.actions, now) or {}
         except LegdayError as e:
             report.errors.append(_problem(sink.name, e))
             continue
@@ -215,7 +224,17 @@ def _apply(plans: Sequence[tuple[Sink, Plan]], by_id: dict[str, Suggestion], sta
         own_record = bool(getattr(sink, "records_writes", False))
         with state.transaction():
             for a in p.actions if not own_record else ():
-                if a.op == "delete":
+                if a.suggestion_id in touched:
+                    status = touched[a.suggestion_id]
+                    if a.suggestion is not None:  # recorded even when the ledger had lost it
+                        state.record(sink.name, a.suggestion_id, a.suggestion.fingerprint,
+                                     status, a.suggestion.run.start)  # type: ignore[arg-type]
+                    else:
+                        state.set_status(sink.name, a.suggestion_id,
+                                         status)  # type: ignore[arg-type]
+                    report.notes.append(f"{a.suggestion_id[:8]} was {status} by you during "
+                                        "the sync; left as you made it")
+                elif a.op == "delete":
                     state.forget(sink.name, a.suggestion_id)
                 else:
                     s = by_id[a.suggestion_id]

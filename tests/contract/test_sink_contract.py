@@ -16,6 +16,7 @@ from legday_sync.core.model import Action, Suggestion
 from legday_sync.core.planner import Schedule, plan_week
 from legday_sync.core.ports import Sink
 from legday_sync.core.rules import Profile, find_conflicts
+from tests.caldav_support import caldav_sink
 from tests.google_support import contract_google_sink, shared_emulator
 from tests.helpers import BERLIN, at, leg, run
 
@@ -28,8 +29,14 @@ SINKS: dict[str, Callable[[Path], Sink]] = {
 }
 
 
-@pytest.fixture(params=sorted(SINKS))
+#: sinks on a real CalDAV server: the server's fixture name
+SERVED = {"caldav-radicale": "radicale_server", "caldav-xandikos": "xandikos_server"}
+
+
+@pytest.fixture(params=sorted(SINKS) + sorted(SERVED))
 def sink(request: pytest.FixtureRequest, tmp_path: Path) -> Sink:
+    if request.param in SERVED:
+        return caldav_sink(request.getfixturevalue(SERVED[request.param]), tmp_path)
     return SINKS[request.param](tmp_path)
 
 

@@ -27,6 +27,7 @@ from legday_sync.adapters.state import State
 from legday_sync.core.model import Event, Window
 from legday_sync.core.ports import Source
 from legday_sync.errors import SourceError
+from tests.caldav_support import Server, caldav_source, free_port, new_calendar
 from tests.google_support import shared_emulator
 from tests.helpers import BERLIN, at, event
 
@@ -137,16 +138,39 @@ def _google(tmp: Path) -> Adapter:
     return Adapter(make, broken)
 
 
+def _caldav(tmp: Path, server: Server) -> Adapter:
+    """A calendar on a real CalDAV server (Radicale), one resource per event."""
+
+    def make(evs: list[Event]) -> Source:
+        cal = new_calendar(server)
+        for e in evs:
+            cal.save_event(_ics_text([e]).decode())
+        return caldav_source(server, tmp / "make", cal.get_display_name())
+
+    def broken() -> Source:
+        down = Server(f"http://127.0.0.1:{free_port()}/", server.proc, tmp, "down")
+        return caldav_source(down, tmp / "broken", "Training")
+
+    return Adapter(make, broken)
+
+
 ADAPTERS: dict[str, Callable[[Path], Adapter]] = {
     "fake": lambda tmp: _fake(),
     "ics-file": _ics_file,
     "ics-http": _ics_http,
     "google": _google,
 }
+#: adapters that need a server fixture: (fixture name, factory)
+SERVED: dict[str, tuple[str, Callable[[Path, Server], Adapter]]] = {
+    "caldav-radicale": ("radicale_server", _caldav),
+}
 
 
-@pytest.fixture(params=sorted(ADAPTERS))
+@pytest.fixture(params=sorted(ADAPTERS) + sorted(SERVED))
 def adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Adapter:
+    if request.param in SERVED:
+        fixture, factory = SERVED[request.param]
+        return factory(tmp_path, request.getfixturevalue(fixture))
     return ADAPTERS[request.param](tmp_path)
 
 

@@ -21,6 +21,8 @@ Write points, each counted once when reached:
   write      before os.write (token and state files)
   google>    before a Google mutation is sent (POST/PUT/PATCH/DELETE through httplib2)
   google<    after its response arrived and before the client has looked at it
+  caldav>    before a CalDAV write is sent (PUT, DELETE, MKCALENDAR, PROPPATCH)
+  caldav<    after its response arrived and before the sink has looked at it
 """
 
 from __future__ import annotations
@@ -114,6 +116,21 @@ def install() -> None:
         return result
 
     httplib2.Http.request = request
+
+    import caldav
+
+    real_dav = caldav.DAVClient.request
+
+    def dav_request(self, url, method="GET", *args, **kwargs):
+        mutation = method.upper() in ("PUT", "DELETE", "MKCALENDAR", "PROPPATCH")
+        if mutation:
+            point("caldav>", f"{method} {str(url)[-50:]}")
+        result = real_dav(self, url, method, *args, **kwargs)
+        if mutation:
+            point("caldav<", f"{method} {result.status}")
+        return result
+
+    caldav.DAVClient.request = dav_request
 
     from legday_sync.adapters.google import api as google_api
 

@@ -1,14 +1,16 @@
 """Crash consistency: SIGKILL `legday-sync sync` at every write point, re-run, compare.
 
-The sync reads the example calendar and writes to the .ics sink and to a Google
-suggestions calendar in the Calendar v3 emulator. ``crashhook`` counts the write
-points (SQLite statements, fsync, rename, os.write, Google mutations before and
-after their response) and kills the process with SIGKILL at the Nth. After each
-kill the sync is run again to completion; then the .ics file must be
-byte-identical to an uninterrupted run's, the emulator must hold the same events
-(ids, titles, times, descriptions) in exactly one suggestions calendar, the ledger
-must equal the uninterrupted run's, ``PRAGMA integrity_check`` must say ok, and a
-third run (``--dry-run``) must plan nothing.
+The sync reads the example calendar and writes to the .ics sink, to a Google
+suggestions calendar in the Calendar v3 emulator and to a CalDAV calendar on Radicale
+(a calendar of its own per run, on one server). ``crashhook`` counts the write points
+(SQLite statements, fsync, rename, os.write, Google and CalDAV writes before and after
+their response) and kills the process with SIGKILL at the Nth. After each kill the sync
+is run again to completion; then the .ics file must be byte-identical to an
+uninterrupted run's, the emulator must hold the same events (ids, titles, times,
+descriptions) in exactly one suggestions calendar, so must the CalDAV server (resource
+names, titles, times, descriptions, in one calendar), the ledger must equal the
+uninterrupted run's, ``PRAGMA integrity_check`` must say ok, and a third run
+(``--dry-run``) must plan nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import icalendar
 import pytest
 
+from legday_sync.adapters.caldav.client import Connection
 from legday_sync.adapters.files import ensure_private_dir, write_private
+from tests.caldav_support import PASSWORD, USER, Server
 from tests.conftest import EXAMPLE_NOW, EXAMPLES, ROOT
 from tests.google_emulator import CalendarEmulator
 from tests.reliability.crashhook import SEPARATOR
@@ -43,16 +48,24 @@ class Outcome:
     ics: bytes
     google: list[tuple]
     calendars: int
+    caldav: list[tuple]
+    dav_calendars: int
     ledger: list[tuple]
     integrity: str
     leftover_tmp: list[str]
 
 
-def _setup(root: Path, emu: CalendarEmulator) -> Path:
+def _setup(root: Path, emu: CalendarEmulator, dav: Server | None = None) -> Path:
+    """The example config writing to Google and, given a server, to CalDAV too."""
     root.mkdir(parents=True)
     shutil.copy(EXAMPLES / "training.ics", root / "training.ics")
     toml = (EXAMPLES / "legday-sync.toml").read_text(encoding="utf-8")
     toml += '\n[output.google]\ncalendar = "Legday suggestions"\n'
+    if dav is not None:
+        (root / "caldav-password").write_text(PASSWORD)
+        (root / "caldav-password").chmod(0o600)
+        toml += (f'\n[output.caldav]\nurl = "{dav.url}"\nusername = "{USER}"\n'
+                 f'password_file = "caldav-password"\ncalendar = "{_dav_name(root)}"\n')
     (root / "legday-sync.toml").write_text(toml, encoding="utf-8")
     state = ensure_private_dir(root / ".state")
     write_private(state / "google-token.json", emu.credentials().to_json().encode())
@@ -82,7 +95,24 @@ def _same_owner(text):
     return re.sub(r'"legday_sync_config": "[0-9a-f]+"', '"legday_sync_config": "*"', text)
 
 
-def _outcome(cfg: Path, emu: CalendarEmulator) -> Outcome:
+def _dav_name(root: Path) -> str:
+    return f"Suggestions {root.parent.name}/{root.name}"
+
+
+def _dav_outcome(cfg: Path, dav: Server) -> tuple[list[tuple], int]:
+    conn = Connection(dav.url, USER, PASSWORD)
+    cals = [c for c in conn.calendars() if c.name == _dav_name(cfg.parent)]
+    out = []
+    for c in cals:
+        for r in conn.query(c.url):
+            ev = icalendar.Calendar.from_ical(r.data).walk("VEVENT")[0]
+            out.append((r.href.rpartition("/")[2], str(ev["SUMMARY"]),
+                        ev.decoded("DTSTART").isoformat(), ev.decoded("DTEND").isoformat(),
+                        str(ev["DESCRIPTION"]), str(ev["X-LEGDAY-SYNC"])))
+    return sorted(out), len(cals)
+
+
+def _outcome(cfg: Path, emu: CalendarEmulator, dav: Server) -> Outcome:
     state = cfg.parent / ".state"
     cals = [c for c, v in emu.backend.calendars.items()
             if not v.get("_primary") and not v.get("_deleted")]
@@ -100,8 +130,10 @@ def _outcome(cfg: Path, emu: CalendarEmulator) -> Outcome:
             "SELECT sink, suggestion_id, fingerprint, status, run_start FROM ledger").fetchall())
     finally:
         db.close()
-    return Outcome(ics=_same_owner((state / "suggestions.ics").read_bytes()), google=sorted(google),
-                   calendars=len(cals), ledger=ledger, integrity=integrity,
+    caldav, dav_calendars = _dav_outcome(cfg, dav)
+    return Outcome(ics=_same_owner((state / "suggestions.ics").read_bytes()),
+                   google=sorted(google), calendars=len(cals), caldav=caldav,
+                   dav_calendars=dav_calendars, ledger=ledger, integrity=integrity,
                    leftover_tmp=sorted(p.name for p in state.glob(".*.tmp")))
 
 
@@ -110,49 +142,54 @@ def _points(log: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, list[str], dict]:
+def reference(tmp_path_factory: pytest.TempPathFactory, radicale_server: Server
+              ) -> tuple[Outcome, list[str], dict]:
     root = tmp_path_factory.mktemp("crash-ref")
     with CalendarEmulator() as emu:
-        cfg = _setup(root / "run", emu)
+        cfg = _setup(root / "run", emu, radicale_server)
         log = root / "points.log"
         done = _sync(cfg, emu, LEGDAY_CRASH_LOG=str(log))
         assert done.returncode == 0, done.stderr
         report = json.loads(done.stdout)
         again = _sync(cfg, emu, "--dry-run")
         assert again.returncode == 0 and json.loads(again.stdout)["actions"] == []
-        return _outcome(cfg, emu), _points(log), report
+        return _outcome(cfg, emu, radicale_server), _points(log), report
 
 
 def test_the_uninterrupted_run_writes_both_sinks(reference) -> None:
     outcome, points, report = reference
     assert len(points) >= MIN_KILL_POINTS, points
     kinds = {p.split()[1] for p in points}
-    assert {"sqlite", "fsync", "replace", "google>", "google<"} <= kinds
-    assert outcome.calendars == 1 and outcome.integrity == "ok"
+    assert {"sqlite", "fsync", "replace", "google>", "google<", "caldav>", "caldav<"} <= kinds
+    assert outcome.calendars == 1 and outcome.dav_calendars == 1
+    assert outcome.integrity == "ok"
     n = len(report["suggestions"])
     assert n >= 3
     assert outcome.ics.count(b"BEGIN:VEVENT") == n and len(outcome.google) == n
-    assert {s for s, *_ in outcome.ledger} == {"ics", "google"}
+    assert len(outcome.caldav) == n
+    assert {s for s, *_ in outcome.ledger} == {"ics", "google", "caldav"}
 
 
-def _kill_and_recover(base: Path, at: int) -> tuple[int, Outcome, str, list[str]]:
+def _kill_and_recover(base: Path, at: int, dav: Server) -> tuple[int, Outcome, str, list[str]]:
     with CalendarEmulator() as emu:
-        cfg = _setup(base / f"kill-{at:03d}", emu)
+        cfg = _setup(base / f"kill-{at:03d}", emu, dav)
         killed = _sync(cfg, emu, LEGDAY_CRASH_AT=str(at))
         # the re-run to completion, then a third run (--dry-run) in the same process
         recovered = _sync(cfg, emu, LEGDAY_CRASH_THEN_DRY_RUN="1")
         assert recovered.returncode == 0, f"kill point {at}: re-run failed: {recovered.stderr}"
         _, third = recovered.stdout.split(SEPARATOR + "\n")
         actions = json.loads(third)["actions"]
-        return killed.returncode, _outcome(cfg, emu), third, actions
+        return killed.returncode, _outcome(cfg, emu, dav), third, actions
 
 
-def test_sigkill_at_every_write_point_then_rerun_converges(reference, tmp_path: Path) -> None:
+def test_sigkill_at_every_write_point_then_rerun_converges(reference, tmp_path: Path,
+                                                          radicale_server: Server) -> None:
     want, points, _ = reference
     every = list(range(1, len(points) + 1))
     assert len(every) >= MIN_KILL_POINTS
     with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda n: (n, *_kill_and_recover(tmp_path, n)), every))
+        results = list(pool.map(lambda n: (n, *_kill_and_recover(tmp_path, n, radicale_server)),
+                                every))
     problems = []
     for at, code, got, _third, actions in results:
         where = f"kill point {at} ({points[at - 1]})"
@@ -166,6 +203,10 @@ def test_sigkill_at_every_write_point_then_rerun_converges(reference, tmp_path: 
             problems.append(f"{where}: the Google events differ: {got.google} != {want.google}")
         if len({g[0] for g in got.google}) != len(got.google):
             problems.append(f"{where}: duplicate Google events")
+        if got.dav_calendars != 1:
+            problems.append(f"{where}: {got.dav_calendars} CalDAV suggestions calendars")
+        if got.caldav != want.caldav:
+            problems.append(f"{where}: the CalDAV events differ: {got.caldav} != {want.caldav}")
         if got.ledger != want.ledger:
             problems.append(f"{where}: the ledger differs")
         if got.integrity != "ok":

@@ -244,3 +244,55 @@ def test_url_credentials_never_reach_any_output(tmp_path: Path,
     finally:
         st.close()
     assert datetime.fromisoformat(EXAMPLE_NOW)  # the pinned clock parses
+
+
+# -- the CalDAV password ---------------------------------------------------------------
+@pytest.mark.slow
+def test_the_caldav_password_never_reaches_output_or_state(tmp_path: Path,
+                                                           radicale_server) -> None:
+    import base64
+
+    from tests.caldav_support import PASSWORD, USER
+
+    training = radicale_server.phone().make_calendar(name=f"Training-{tmp_path.name[-6:]}")
+    training.save_event("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//phone//EN\nBEGIN:VEVENT\n"
+                        "UID:leg\nDTSTAMP:20261101T000000Z\nDTSTART:20261123T170000Z\n"
+                        "DTEND:20261123T180000Z\nSUMMARY:Leg day\nEND:VEVENT\nEND:VCALENDAR\n")
+    root = tmp_path / "home"
+    root.mkdir()
+    pw = root / "caldav-password"
+    text = (EXAMPLES / "legday-sync.toml").read_text(encoding="utf-8")
+    text += (f'\n[[source]]\nname = "phone"\ntype = "caldav"\nurl = "{radicale_server.url}"\n'
+             f'calendar = "{training.get_display_name()}"\nusername = "{USER}"\n'
+             f'password_file = "caldav-password"\n'
+             f'\n[output.caldav]\nurl = "{radicale_server.url}"\nusername = "{USER}"\n'
+             f'password_command = "cat caldav-password"\n')
+    cfg = root / "legday-sync.toml"
+    cfg.write_text(text, encoding="utf-8")
+    shutil.copy(EXAMPLES / "training.ics", root / "training.ics")
+    wrong = "pw-PLANTED-wrong-caldav"
+    secrets = {PASSWORD, wrong}
+    secrets |= {base64.b64encode(f"{USER}:{p}".encode()).decode() for p in (PASSWORD, wrong)}
+    outputs = []
+    for password in (PASSWORD, wrong):
+        pw.write_text(password + "\n")
+        pw.chmod(0o600)
+        for args in (("sync", "--now", EXAMPLE_NOW), ("sync", "--json", "--now", EXAMPLE_NOW),
+                     ("-vv", "sync", "--now", EXAMPLE_NOW), ("check",), ("-vv", "check")):
+            done = _run("legday_sync", cfg, *args, env=_env())
+            outputs.append((password, args, done.returncode, done.stdout + done.stderr))
+    right_runs = [o for o in outputs if o[0] == PASSWORD]
+    assert all(code == 0 for _, _, code, _ in right_runs), right_runs[0][3][-2000:]
+    assert all(code != 0 for p, _, code, _ in outputs if p == wrong)
+    # -vv really logged the CalDAV requests
+    assert any('"PROPFIND /' in out for *_, out in outputs)
+    for password, args, _, out in outputs:
+        for secret in secrets:
+            assert secret not in out, f"a secret in {' '.join(args)} ({password}):\n{out[-1500:]}"
+    state = root / ".state"
+    assert (state / "state.sqlite3").exists()
+    for f in state.rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in data, f"{secret} in {f}"

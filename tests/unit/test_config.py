@@ -186,3 +186,68 @@ def test_a_bad_weekday_or_range_in_training_hours_is_named() -> None:
         with pytest.raises(ConfigError) as e:
             parse({"schedule": {"training_hours": bad}}, base=ROOT)
         assert [p.key for p in e.value.problems] == ["schedule.training_hours"]
+
+# -- CalDAV ----------------------------------------------------------------------------
+def _caldav(**over: object) -> dict:
+    src = {"type": "caldav", "url": "https://caldav.icloud.com/", "calendar": "Training",
+           "username": "me@icloud.com", "password_file": "pw"}
+    src.update(over)
+    return {k: v for k, v in src.items() if v is not None}
+
+
+def _problems(raw: dict, base: Path) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as info:
+        parse(raw, base=base)
+    return [(p.key, p.message) for p in info.value.problems]
+
+
+def test_a_caldav_source_and_output_resolve_their_password_files(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("x")
+    s = parse({"source": [_caldav()], "output": {"caldav": {
+        "url": "https://caldav.fastmail.com/", "username": "me@fastmail.com",
+        "password_command": "pass show fastmail"}}}, base=tmp_path)
+    src = s.source[0]
+    assert src.password_file == tmp_path / "pw" and src.display_name == "Training"
+    out = s.output.caldav
+    assert out is not None and out.calendar == "legday-sync suggestions"
+    assert out.password_command == "pass show fastmail" and out.password_file is None
+
+
+@pytest.mark.parametrize("over, says", [
+    ({"url": None}, "needs `url`"),
+    ({"username": None}, "needs `username`"),
+    ({"calendar": None}, "needs `calendar`"),
+    ({"password_file": None}, "exactly one of `password_file`"),
+    ({"password_command": "pass show x"}, "exactly one of `password_file`"),
+    ({"url": "ftp://x/"}, "must start with https://"),
+    ({"url": "https://me:secret@caldav.example.com/"}, "not in `url`"),
+    ({"path": "cal.ics"}, "not `path`"),
+])
+def test_a_caldav_source_says_what_it_lacks(over: dict, says: str, tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("x")
+    (tmp_path / "cal.ics").write_text("x")
+    problems = _problems({"source": [_caldav(**over)]}, tmp_path)
+    assert len(problems) == 1 and problems[0][0] == "source[0]"
+    assert says in problems[0][1]
+    assert "secret" not in problems[0][1]
+
+
+def test_caldav_keys_on_another_source_type_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "cal.ics").write_text("x")
+    problems = _problems({"source": [{"type": "ics", "path": "cal.ics", "username": "me"}]},
+                         tmp_path)
+    assert "`username` is for caldav sources" in problems[0][1]
+
+
+def test_a_missing_password_file_is_named(tmp_path: Path) -> None:
+    problems = _problems({"source": [_caldav(password_file="nope")]}, tmp_path)
+    assert problems == [("source[0].password_file", f"file not found: {tmp_path / 'nope'}")]
+
+
+def test_the_suggestions_calendar_may_not_be_a_source(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("x")
+    raw = {"source": [_caldav(calendar="Legday-Sync Suggestions")], "output": {"caldav": {
+        "url": "https://caldav.icloud.com", "username": "me@icloud.com",
+        "password_file": "pw"}}}
+    problems = _problems(raw, tmp_path)
+    assert "never writes into a calendar it reads" in problems[0][1]

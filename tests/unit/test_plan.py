@@ -147,3 +147,32 @@ def test_history_leaves_the_feed_once_older_than_the_window_but_not_a_user_calen
     mine = plan("google", [], held, ledger, user_editable=True, now=much_later,
                 keep_since=at("2026-12-23 00:00"))
     assert mine.actions == []
+
+
+def test_an_edited_suggestion_whose_conflict_resolved_is_never_deleted() -> None:
+    """The user's edit is theirs for good: when its conflict goes away the tool forgets
+    nothing it would need to tell the event from its own stale one, now or a sync later."""
+    sugg = wanted()
+    sink, ledger = written(sugg)
+    sink.user_edit(sugg[0].id)
+    for _ in range(3):  # sync after sync, with the conflict resolved
+        p = plan(sink.name, [], sink.load(), ledger, user_editable=True, now=NOW)
+        assert sugg[0].id not in {a.suggestion_id for a in p.actions}
+        for sid, status in p.ledger:
+            if status is None:
+                ledger.pop(sid, None)
+            else:
+                ledger[sid] = replace(ledger[sid], status=status)
+        for a in p.actions:
+            ledger.pop(a.suggestion_id, None)
+        sink.apply(p.actions, NOW)
+    assert sugg[0].id in sink.load()
+
+
+def test_a_tombstone_in_the_sink_is_a_dismissal_even_without_a_ledger() -> None:
+    """A new machine (no ledger) meets the user's deletion as the sink keeps it."""
+    sugg = wanted()
+    held = {sugg[0].id: Held(sugg[0].id, "", deleted=True, start=sugg[0].run.start)}
+    p = plan("x", sugg, held, {}, user_editable=True, now=NOW)
+    assert [(a.op, a.suggestion_id) for a in p.actions] == [("create", sugg[1].id)]
+    assert p.ledger == [(sugg[0].id, "dismissed")]

@@ -75,23 +75,12 @@ def settings_for(goal: str, hours, horizon: int = 7) -> JudgeSettings:
 
 def checked(events, s: JudgeSettings):
     d = judge(events, [], s, NOW)
-    # The checker wants a date-only move to last a multiple of 24 real hours; a local day
-    # that holds a DST change lasts 23 or 25, and the planner writes a date-only move from
-    # local midnight to local midnight (what a DATE event is). The planner's reading is kept
-    # and that one finding is set aside here, only for such a move.
-    dst_days = {x.id for x in d.suggestions if x.all_day and (x.end - x.start) % timedelta(
-        days=1) and x.start.astimezone(s.profile.tz).time() == time(0)
-        and x.end.astimezone(s.profile.tz).time() == time(0)}
-    titles = {x.title.partition(" (moved from")[0] for x in d.suggestions if x.id in dst_days}
     violations = check_plan(
         workouts=without_duplicates(classify_all(Classifier(), events))[0], events=events,
         suggestions=d.suggestions, profile=s.profile,
         training_hours={"default": s.schedule.training_hours},
         horizon_days=s.schedule.horizon_days, away_words=AWAY_WORDS, now=NOW, notes=d.notes,
         until=d.window.end)
-    violations = [v for v in violations if not (
-        v.constraint == 7 and "date-only" in v.message
-        and any(v.message.startswith(f"“{t}”") for t in titles))]
     return d, violations
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..errors import EXIT_FAILED, EXIT_OK, SourceError
 from .common import add_now, command, console, examples, load_settings, parse_now
@@ -13,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub, "check", summary="validate the config and try every source",
         description="Check the config (every problem at once, by key) and read each source "
                     "once, saying how many events it holds in the window and what it warned "
-                    "about. Writes nothing. Exit 1 when a source can't be read.",
+                    "about; log in to each CalDAV account and list the calendars it shows. "
+                    "Writes nothing. Exit 1 when a source can't be read.",
         example=examples(("legday-sync check", "is everything reachable?"),
                          ("legday-sync --config ~/legday.toml check", "check another config")))
     add_now(p)
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         state.close()
     _google_login(settings, out)
+    failed += _check_caldav(settings, out)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -76,3 +79,21 @@ def _google_login(settings, out) -> None:
     out.print("Google permissions granted:")
     for line in permission_lines(perms):
         out.print(escape(line), highlight=False)
+
+
+def _check_caldav(settings: Any, out: Any) -> int:
+    """CalDAV accounts: login, discovery, the calendars they show. Returns the failures."""
+    if not any(s.type == "caldav" for s in settings.source) and settings.output.caldav is None:
+        return 0
+    from rich.markup import escape
+
+    from ..adapters.caldav.check import check_accounts
+
+    failed = 0
+    for c in check_accounts(settings):
+        failed += not c.ok
+        mark = "[green]✓[/green]" if c.ok else "[red]✗[/red]"
+        out.print(f"{mark} CalDAV {escape(c.account)}: {escape(c.lines[0])}")
+        for line in c.lines[1:]:
+            out.print(f"    {escape(line)}")
+    return failed

@@ -6,7 +6,7 @@ adapter and against the in-memory fakes in ``legday_sync.adapters.memory``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
@@ -54,9 +54,11 @@ class Sink(Protocol):
         """What the sink holds now, by suggestion id. Raises SinkError."""
         ...
 
-    def apply(self, actions: Sequence[Action], now: datetime) -> None:
+    def apply(self, actions: Sequence[Action], now: datetime) -> Mapping[str, str] | None:
         """Carry out ``actions`` (all targeting this sink). Idempotent: safe to repeat.
 
         ``now`` stamps LAST-MODIFIED/DTSTAMP of what changes; nothing else reads the clock.
+        A sink that writes conditionally (CalDAV's If-Match) may return the suggestions the
+        user changed meanwhile, id -> "edited" or "dismissed": those were left as they are.
         """
         ...

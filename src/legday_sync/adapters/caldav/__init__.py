@@ -1,0 +1,1 @@
+"""CalDAV accounts (iCloud, Fastmail, Nextcloud, …): a source and a sink."""
