@@ -68,7 +68,10 @@ def test_the_example_config_has_a_line_for_every_key() -> None:
 #: keys whose example value is an example, not the default
 EXAMPLE_VALUES = {"timezone", "source.name", "source.type", "source.path", "source.url",
                   "source.calendar_id", "output.ics.path", "state.dir",
-                  "google.client_secrets", "schedule.away"}
+                  "google.client_secrets", "schedule.away", "source.calendar",
+                  "source.username", "source.password_file", "source.password_command",
+                  "output.caldav.url", "output.caldav.username", "output.caldav.password_file",
+                  "output.caldav.password_command"}
 
 
 def test_the_example_config_shows_the_defaults_of_config_py() -> None:
