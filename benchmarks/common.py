@@ -61,6 +61,21 @@ def calendar(n_events: int, seed: int = 1) -> Path:
     return path
 
 
+def old_series_calendar(age_days: int | None = None, seed: int = 1) -> Path:
+    """The "old series" calendar (``gen_old_series``): 20k events of history plus 400
+    weekly series started ``age_days`` back (None: anywhere up to ten years back)."""
+    from benchmarks.gen_old_series import generate_old_series
+
+    age = "mixed" if age_days is None else f"{age_days}d"
+    path = out_dir("calendars") / f"old-series-{age}-s{seed}-{AROUND:%Y%m%d}.ics"
+    if not path.exists():
+        data = generate_old_series(seed=seed, around=AROUND, age_days=age_days)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path
+
+
 def write_config(folder: Path, *, sources: str, extra: str = "", state_dir: Path | None = None,
                  past_days: int = 7, future_days: int = 14) -> Path:
     """A legday-sync config in ``folder`` (3-week window: 7 days back, 14 ahead)."""

@@ -33,8 +33,9 @@ BENCHES = {
     "d": "benchmarks.bench_google",
     "e": "benchmarks.bench_feed",
     "f": "benchmarks.bench_daemon_memory",
-    "p": "benchmarks.bench_planner",
     "g": "benchmarks.bench_caldav",
+    "h": "benchmarks.bench_series_age",
+    "p": "benchmarks.bench_planner",
 }
 PACKAGES = ("icalendar", "recurring-ical-events", "x-wr-timezone", "python-dateutil",
             "pydantic", "waitress", "APScheduler", "google-api-python-client", "requests",
@@ -124,7 +125,10 @@ def write_markdown(figures: list[Figure], info: dict[str, str], quick: bool,
         "series with EXDATEs and moved or cancelled occurrences, all-day events, "
         "Europe/Berlin and UTC times); the plain pipeline is "
         "`benchmarks/plain_pipeline.py` (icalendar parse + x-wr-timezone + "
-        "recurring-ical-events over the whole file).",
+        "recurring-ical-events over the whole file). Target (a) also runs on "
+        "`benchmarks/gen_old_series.py`'s calendar (the same history plus 400 weekly "
+        "series started up to ten years back, half ending by COUNT), and (h) on four "
+        "versions of it that differ only in how long ago the series started.",
         "",
         "| | benchmark | target | ours | plain / comparison | ratio | met? |",
         "|---|---|---|---|---|---|---|",
@@ -150,7 +154,28 @@ def write_markdown(figures: list[Figure], info: dict[str, str], quick: bool,
         "ratio moves less than the absolute times).",
         "",
     ]
+    kept = _hand_written(path)
+    if kept:
+        lines += ["", kept.rstrip("\n"), ""]
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+_GENERATED = ("## How each figure was measured", "## Machine")
+
+
+def _hand_written(path: Path) -> str:
+    """The sections of an existing BENCHMARKS.md that this script didn't write (from the
+    first ``## `` heading that isn't one of its own to the end), so a rerun keeps them."""
+    try:
+        old = path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = 0
+    for line in old.splitlines(keepends=True):
+        if line.startswith("## ") and line.rstrip() not in _GENERATED:
+            return old[at:]
+        at += len(line)
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:

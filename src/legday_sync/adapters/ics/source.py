@@ -18,7 +18,8 @@ import itertools
 import os
 import re
 import warnings as warnings_module
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from ...core.ports import FetchResult
 from ...errors import SourceError
 from .fetch import HttpFetcher, redact_url
 from .prefilter import decode, prefilter
+from .series_jump import fast_forward
 
 __all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
 
@@ -221,8 +223,8 @@ def parse_ics(
     """The events of an .ics file overlapping ``window``, sorted, and warnings.
 
     Raises ``SourceError`` when ``data`` is not a calendar at all.
-    ``use_prefilter=False`` parses everything (the reference the fast path is
-    tested against).
+    ``use_prefilter=False`` parses everything and expands every series from its
+    DTSTART (the reference the fast path is tested against).
     """
     window = _utc_window(window)
     if not data.strip():
@@ -264,16 +266,22 @@ def parse_ics(
         raise SourceError(source, "no VCALENDAR in the file", fix=_NOT_ICS_FIX)
     events: list[Event] = []
     for cal in calendars:
-        events.extend(_Expander(source, default_tz, warnings).run(cal, window))
+        expander = _Expander(source, default_tz, warnings, fast=use_prefilter)
+        events.extend(expander.run(cal, window))
     events.sort(key=_sort_key)
     return events, warnings
 
 
 class _Expander:
-    def __init__(self, source: str, default_tz: ZoneInfo, warnings: list[str]) -> None:
+    def __init__(
+        self, source: str, default_tz: ZoneInfo, warnings: list[str], *, fast: bool = True
+    ) -> None:
         self.source = source
+        self.fast = fast
         self.default_tz = default_tz
         self.warnings = warnings
+        #: per component (by id; they all live as long as this expander's run)
+        self._text_cache: dict[int, tuple[str, str, tuple[str, ...], str, bool, str] | None] = {}
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -294,16 +302,18 @@ class _Expander:
         except Exception as exc:
             self.warn(f"ignored X-WR-TIMEZONE {str(cal.get('X-WR-TIMEZONE'))!r}: {_short(exc)}")
             standard = cal
+        if self.fast:  # old series start near the window instead of at their DTSTART
+            fast_forward(standard, window.start - timedelta(days=1))
         # floating times are read in the zone the span is given in (recurring-ical-events)
         start = (window.start - timedelta(days=1)).astimezone(self.default_tz)
         end = (window.end + timedelta(days=1)).astimezone(self.default_tz)
         events: list[Event] = []
         for series in self._series(standard):
-            for comp in self._occurrences(series, start, end):
+            for occurrence in self._occurrences(series, start, end):
                 try:
-                    event = self._to_event(comp, recurring)
+                    event = self._to_event(occurrence, recurring)
                 except Exception as exc:
-                    self.warn(f"skipped an occurrence of {_label(comp)}: {_short(exc)}")
+                    self.warn(f"skipped an occurrence of {_label(occurrence.comp)}: {_short(exc)}")
                     continue
                 if event is not None and _overlaps(event, window):
                     events.append(event)
@@ -412,10 +422,8 @@ class _Expander:
                 self.warn(f"skipped the series {_label(comps[0])}: {_short(exc)}")
         return result
 
-    def _occurrences(
-        self, series: Any, start: datetime, end: datetime
-    ) -> Iterable[icalendar.cal.Component]:
-        comps = []
+    def _occurrences(self, series: Any, start: datetime, end: datetime) -> list[_Occurrence]:
+        found = []
         try:
             for n, occurrence in enumerate(series.between(start, end)):
                 if n >= MAX_OCCURRENCES_PER_SERIES:
@@ -425,11 +433,11 @@ class _Expander:
                         "the rest are ignored"
                     )
                     break
-                comps.append(occurrence.as_component(False))
+                found.append(_Occurrence.of(occurrence))
         except Exception as exc:
             self.warn(f"skipped the series UID {series.uid}: {_short(exc)}")
             return []
-        return comps
+        return found
 
     # -- after expansion
 
@@ -442,45 +450,72 @@ class _Expander:
             return datetime.combine(value, time(0), tzinfo=self.default_tz).astimezone(UTC), True
         raise ValueError(f"not a date or time: {value!r}")
 
-    def _to_event(self, comp: icalendar.cal.Component, recurring: set[str]) -> Event | None:
-        if ICS_MARKER in comp:
+    def _to_event(self, occurrence: _Occurrence, recurring: set[str]) -> Event | None:
+        texts = self._texts(occurrence.comp)
+        if texts is None:
             return None
-        if str(comp.get("STATUS", "")).strip().upper() == "CANCELLED":
-            return None
-        raw_start = comp["DTSTART"].dt
-        start, all_day = self._to_utc(raw_start)
-        if comp.get("DTEND") is not None:
-            end, _ = self._to_utc(comp["DTEND"].dt)
-        elif comp.get("DURATION") is not None:
-            duration = comp["DURATION"].dt
-            if not isinstance(raw_start, datetime):
-                end, _ = self._to_utc(raw_start + timedelta(days=duration.days))
-            else:
-                local = raw_start if raw_start.tzinfo else raw_start.replace(tzinfo=self.default_tz)
-                end = (local + duration).astimezone(UTC)
-        elif all_day:
-            end, _ = self._to_utc(raw_start + timedelta(days=1))
-        else:
-            end = start
-        end = max(end, start)
-        uid = str(comp.get("UID"))
+        uid, title, categories, description, transparent, url = texts
+        start, all_day = self._to_utc(occurrence.start)
+        end = max(self._to_utc(occurrence.end)[0], start)
         original: datetime | None = None
         if uid in recurring:
-            rid = comp.get("RECURRENCE-ID")
-            original = self._to_utc(rid.dt)[0] if rid is not None else start
+            original = self._to_utc(occurrence.recurrence_id)[0]
         return Event(
             source=self.source,
             uid=uid,
             start=start,
             end=end,
-            title=_text(comp.get("SUMMARY")),
+            title=title,
             original_start=original,
             all_day=all_day,
-            categories=_categories(comp.get("CATEGORIES")),
-            description=_text(comp.get("DESCRIPTION")),
-            transparent=_text(comp.get("TRANSP")).strip().upper() == "TRANSPARENT",
-            url=_text(comp.get("URL")),
+            categories=categories,
+            description=description,
+            transparent=transparent,
+            url=url,
         )
+
+    def _texts(self, comp: Any) -> tuple[str, str, tuple[str, ...], str, bool, str] | None:
+        """What an event takes from its component (the same for all of a master's
+        occurrences: read once); None for a cancelled one or the tool's own."""
+        key = id(comp)
+        if key in self._text_cache:
+            return self._text_cache[key]
+        texts = None
+        cancelled = str(comp.get("STATUS", "")).strip().upper() == "CANCELLED"
+        if ICS_MARKER not in comp and not cancelled:
+            texts = (
+                str(comp.get("UID")),
+                _text(comp.get("SUMMARY")),
+                _categories(comp.get("CATEGORIES")),
+                _text(comp.get("DESCRIPTION")),
+                _text(comp.get("TRANSP")).strip().upper() == "TRANSPARENT",
+                _text(comp.get("URL")),
+            )
+        self._text_cache[key] = texts
+        return texts
+
+
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    """One occurrence as recurring-ical-events' ``as_component(False)`` would give it,
+    without copying the component: the properties come from ``comp`` (the master or
+    the override it was made from), the times from the occurrence."""
+
+    comp: Any
+    start: date | datetime
+    end: date | datetime
+    #: the copy's RECURRENCE-ID: the override's own, else the occurrence's start
+    recurrence_id: date | datetime
+
+    @classmethod
+    def of(cls, occurrence: Any) -> _Occurrence:
+        comp = getattr(getattr(occurrence, "_adapter", None), "_component", None)
+        if comp is None:  # a recurring-ical-events without these internals: copy
+            copy = occurrence.as_component(False)
+            return cls(copy, copy["DTSTART"].dt, copy["DTEND"].dt, copy["RECURRENCE-ID"].dt)
+        rid = comp.get("RECURRENCE-ID")
+        return cls(comp, occurrence.start, occurrence.end,
+                   occurrence.start if rid is None else rid.dt)
 
 
 # --- helpers -----------------------------------------------------------------------------
