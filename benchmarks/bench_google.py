@@ -76,8 +76,8 @@ def run(quick: bool = False) -> Figure:
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    from legday_sync.adapters.files import ensure_private_dir, write_private
     from legday_sync.adapters.google import api as google_api
-    from legday_sync.adapters.state import ensure_private_dir, write_private
     from tests.google_emulator import CalendarEmulator
 
     folder = out_dir("google")

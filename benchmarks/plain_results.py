@@ -4,9 +4,9 @@ The plain pipeline (``benchmarks.plain_pipeline``: full icalendar parse +
 x-wr-timezone + recurring-ical-events over the whole file) gives occurrences; this
 module turns them into ``model.Event``s the way the tool does (cancelled
 occurrences dropped, times in UTC, dates and floating times in the default zone),
-then runs ``classify_all`` + ``without_duplicates`` + ``find_conflicts`` and applies the
-same window cuts as ``service._sync``. The results are sets of keys that compare across runs and
-processes:
+then runs ``classify_all`` + ``without_duplicates`` + ``find_conflicts`` and the core's
+own window cuts (``core.judge.cut``, ``core.judge.widened``). The results are sets of keys
+that compare across runs and processes:
 
 - workouts: ``(uid, start UTC ISO)``
 - conflicts: ``(rule, leg uid, leg start UTC ISO, run uid, run start UTC ISO)``
@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from benchmarks import plain_pipeline
 from legday_sync.core.classify import Classifier, classify_all, without_duplicates
+from legday_sync.core.judge import cut, widened
 from legday_sync.core.model import Conflict, Event, Window, Workout
 from legday_sync.core.rules import Profile, find_conflicts
 
@@ -94,22 +95,17 @@ def conflict_key(c: Conflict) -> ConflictKey:
 
 def judge(events: Sequence[Event], window: Window, profile: Profile,
           classifier: Classifier | None = None) -> Judged:
-    """Classify + rules, cut to ``window`` exactly as ``service._sync`` does."""
+    """Classify + rules, cut to ``window`` by the core's own cut."""
     # one workout found twice (the same calendar added twice, a series and its override)
     # counts once in the tool (judge.without_duplicates): count it once here too
     workouts, _ = without_duplicates(classify_all(classifier or Classifier(), events))
-    conflicts = find_conflicts(workouts, profile)
-    return Judged(
-        tuple(sorted(workout_key(w) for w in workouts
-                     if w.end > window.start and w.start < window.end)),
-        tuple(sorted(conflict_key(c) for c in conflicts
-                     if window.start <= c.run.start < window.end)))
+    shown, conflicts = cut(workouts, find_conflicts(workouts, profile), window)
+    return Judged(tuple(sorted(workout_key(w) for w in shown)),
+                  tuple(sorted(conflict_key(c) for c in conflicts)))
 
 
-def fetch_window(window: Window, profile: Profile, horizon_days: int) -> Window:
-    """The span the tool reads for ``window`` (``service.fetch_window``)."""
-    return Window(window.start - timedelta(hours=profile.max_window_hours + 24),
-                  window.end + timedelta(days=horizon_days + 1))
+#: the span the tool reads for a window
+fetch_window = widened
 
 
 def plain_judged(data: bytes, window: Window, profile: Profile, *, horizon_days: int = 7,
@@ -119,8 +115,7 @@ def plain_judged(data: bytes, window: Window, profile: Profile, *, horizon_days:
     cal = plain_pipeline.parse(data)
     comps = plain_pipeline.expand(cal, wide.start, wide.end)
     events = [e for e in to_events(comps, source=source, tz=profile.tz)
-              if (e.start < wide.end and e.end > wide.start)
-              or (e.start == e.end and wide.start <= e.start < wide.end)]
+              if wide.overlaps(e.start, e.end)]
     return judged_events(events, window, profile)
 
 

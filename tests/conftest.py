@@ -31,6 +31,21 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([here, *rest]))
 
 
+#: test folders whose tests start processes, servers or read big files: `-m slow`
+SLOW_FOLDERS = ("system", "reliability")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep `pytest -m "not slow"` an inner loop of seconds: the end-to-end folders (every
+    test a subprocess, a server or a 50 MB file) are slow as a whole, so a test added
+    there later needs no marker to stay out of the loop. `pytest` alone still runs all."""
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        rel = Path(str(item.path)).resolve().relative_to(tests)
+        if rel.parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def example_dir(tmp_path: Path) -> Path:
     """A private copy of examples/ whose state lives in the temp dir."""

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from legday_sync import config
+from legday_sync.adapters.files import ensure_private_dir, write_private
 from legday_sync.adapters.google import api as google_api
 from legday_sync.adapters.google.api import GoogleClient
 from legday_sync.adapters.google.sink import GoogleSink
-from legday_sync.adapters.state import State, ensure_private_dir, write_private
+from legday_sync.adapters.state import State
 from tests.google_emulator import CalendarEmulator
 
 BERLIN = ZoneInfo("Europe/Berlin")

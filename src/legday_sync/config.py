@@ -505,7 +505,7 @@ def parse(raw: dict[str, Any], *, base: Path, config_path: Path | None = None) -
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(str(config_path or "<config>"), _problems(e, raw)) from None
+        raise ConfigError(str(config_path or "<config>"), _problems(e)) from None
     settings = _resolve_paths(settings, base)
     settings = settings.model_copy(update={"config_path": config_path})
     missing = [
@@ -598,7 +598,7 @@ _BOUNDS = {"greater_than": "more than {gt:g}", "greater_than_equal": "at least {
            "less_than": "less than {lt:g}", "less_than_equal": "at most {le:g}"}
 
 
-def _problems(e: ValidationError, raw: dict[str, Any]) -> list[ConfigProblem]:
+def _problems(e: ValidationError) -> list[ConfigProblem]:
     """pydantic's errors in the words of the config file: what is wrong and the fix."""
     problems = []
     for err in e.errors():

@@ -236,7 +236,7 @@ class Daemon:
         log.info("stopped")
 
     def _install_signals(self) -> None:
-        def handler(signum: int, frame: FrameType | None) -> None:
+        def handler(signum: int, _frame: FrameType | None) -> None:
             if self.stop_event.is_set():
                 quit_now(signum)  # a second signal: leave now (writes are atomic)
             log.info("received %s, stopping after the sync in flight (again to quit now)",
@@ -259,9 +259,9 @@ def quit_now(signum: int) -> None:
 def log_addresses(settings: Settings) -> None:
     """Where the feed and the status page are. The token is a secret and stays out of
     logs: the log names the page and says how to print its full address."""
-    from .web.token import feed_url, page_url
+    from .web.token import feed_url, listen_base_url, page_url
 
-    url = feed_url(settings.feed.host, settings.feed.port, "TOKEN")
+    url = feed_url("TOKEN", listen_base_url(settings.feed.host, settings.feed.port))
     log.info("status page at %s and feed at %s — the secret TOKEN is left out here; "
              "`legday-sync feed-url` prints the full addresses", page_url(url), url)
 
@@ -279,7 +279,7 @@ def serve_forever(settings: Settings) -> int:
                         settings.feed.port)
     stop = threading.Event()
 
-    def handler(signum: int, frame: FrameType | None) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
             quit_now(signum)
         log.info("received %s, stopping (again to quit now)", signal.Signals(signum).name)

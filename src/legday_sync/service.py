@@ -16,7 +16,7 @@ from pathlib import Path
 from .adapters.state import State
 from .config import Settings
 from .core.judge import judge
-from .core.model import Event
+from .core.model import Event, Suggestion, Window
 from .core.plan import Plan, plan, settled
 from .core.ports import Sink, Source
 from .errors import LegdayError, SourceError
@@ -130,23 +130,7 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
         report.notes.append(legacy)
     dismissed = state.dismissed()
 
-    events: list[Event] = []
-    extra_busy: list[Event] = []
-    for src in sources:
-        try:
-            result = src.fetch(wide)
-        except SourceError as e:
-            report.errors.append(SourceProblem(e.source, e.message, e.fix, _retry_after(e)))
-            # the report leads with it; a log line too would say it twice on the terminal
-            log.info("source %s failed: %s", e.source, e.message)
-            continue
-        events.extend(result.events)
-        report.warnings.extend(f"{src.name}: {w}" for w in result.warnings[:MAX_WARNINGS])
-        if len(result.warnings) > MAX_WARNINGS:
-            report.warnings.append(f"{src.name}: … and {len(result.warnings) - MAX_WARNINGS} "
-                                   f"more warning(s) like these (`legday-sync check` lists all)")
-        extra_busy.extend(Event(src.name, f"busy-{i}", s, e, "busy")  # type: ignore[arg-type]
-                          for i, (s, e) in enumerate(result.busy))
+    events, extra_busy = _fetch(sources, wide, report)
     failed = {e.source for e in report.errors}
 
     decision = judge(events, extra_busy, core, now)
@@ -184,7 +168,51 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
     if dry_run:
         report.destinations = _destinations(report, sinks, settings)
         return report
-    by_id = {s.id: s for s in suggestions}
+    _apply(plans, {s.id: s for s in suggestions}, state, now, report)
+    with state.transaction():
+        state.prune(wide.start - timedelta(days=1))
+        state.set_meta("last_sync", json.dumps({
+            "time": now.isoformat(), "ok": report.ok,
+            "sources": {s.name: ("error" if s.name in failed else "ok") for s in sources},
+            "errors": [{"source": e.source, "message": e.message} for e in report.errors],
+            "conflicts": len(report.conflicts), "suggestions": len(suggestions),
+        }))
+        # what `dismiss ID` resolves ids and prefixes against
+        state.set_meta("suggestions", json.dumps([
+            {"id": s.id, "title": s.title, "run_start": s.run.start.isoformat()}
+            for s in suggestions]))
+    report.destinations = _destinations(report, sinks, settings)
+    return report
+
+
+def _fetch(sources: Sequence[Source], wide: Window,
+           report: Report) -> tuple[list[Event], list[Event]]:
+    """Every source's events over ``wide`` and extra busy time; a source that fails is an
+    error in the report, never "no events"."""
+    events: list[Event] = []
+    extra_busy: list[Event] = []
+    for src in sources:
+        try:
+            result = src.fetch(wide)
+        except SourceError as e:
+            report.errors.append(SourceProblem(e.source, e.message, e.fix, _retry_after(e)))
+            # the report leads with it; a log line too would say it twice on the terminal
+            log.info("source %s failed: %s", e.source, e.message)
+            continue
+        events.extend(result.events)
+        report.warnings.extend(f"{src.name}: {w}" for w in result.warnings[:MAX_WARNINGS])
+        if len(result.warnings) > MAX_WARNINGS:
+            report.warnings.append(f"{src.name}: … and {len(result.warnings) - MAX_WARNINGS} "
+                                   f"more warning(s) like these (`legday-sync check` lists all)")
+        extra_busy.extend(Event(src.name, f"busy-{i}", s, e, "busy")  # type: ignore[arg-type]
+                          for i, (s, e) in enumerate(result.busy))
+    return events, extra_busy
+
+
+def _apply(plans: Sequence[tuple[Sink, Plan]], by_id: dict[str, Suggestion], state: State,
+           now: datetime, report: Report) -> None:
+    """Each sink's actions, then that sink's ledger changes in one transaction: one per
+    sink, after its writes (the Google sink records each batch as Google acknowledges it)."""
     for sink, p in plans:
         try:
             # what the user did to a suggestion while it was being written (CalDAV's 412)
@@ -219,17 +247,4 @@ def _sync(settings: Settings, now: datetime, dry_run: bool, state: State,
                     state.record(sink.name, sid, s.fingerprint, "active", s.run.start)
                 else:
                     state.set_status(sink.name, sid, status)
-    with state.transaction():
-        state.prune(wide.start - timedelta(days=1))
-        state.set_meta("last_sync", json.dumps({
-            "time": now.isoformat(), "ok": report.ok,
-            "sources": {s.name: ("error" if s.name in failed else "ok") for s in sources},
-            "errors": [{"source": e.source, "message": e.message} for e in report.errors],
-            "conflicts": len(report.conflicts), "suggestions": len(suggestions),
-        }))
-        # what `dismiss ID` resolves ids and prefixes against
-        state.set_meta("suggestions", json.dumps([
-            {"id": s.id, "title": s.title, "run_start": s.run.start.isoformat()}
-            for s in suggestions]))
-    report.destinations = _destinations(report, sinks, settings)
-    return report
+

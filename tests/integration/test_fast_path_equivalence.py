@@ -30,6 +30,9 @@ from legday_sync.adapters.ics.source import IcsSource
 from legday_sync.core.model import Event, Window
 from legday_sync.core.rules import Profile
 
+#: five 2,000-event calendars parsed twice each
+pytestmark = pytest.mark.slow
+
 BERLIN = ZoneInfo("Europe/Berlin")
 AROUND = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 N_EVENTS = 2000
@@ -39,12 +42,6 @@ PROFILES = {"balanced": Profile(tz=BERLIN), "strength": Profile(goal="strength",
 
 def _key(e: Event) -> tuple[str, str, str, str]:
     return (e.uid, e.start.isoformat(), e.end.isoformat(), e.title)
-
-
-def _overlaps(e: Event, w: Window) -> bool:
-    if e.start == e.end:
-        return w.start <= e.start < w.end
-    return e.start < w.end and e.end > w.start
 
 
 def _cutting_window(events: list[Event]) -> Window:
@@ -67,7 +64,7 @@ def generated(request, tmp_path_factory) -> tuple[int, Path, object]:
 
 def _plain_events(cal: object, window: Window) -> list[Event]:
     comps = plain_pipeline.expand(cal, window.start, window.end)
-    return [e for e in to_events(comps, source="cal", tz=BERLIN) if _overlaps(e, window)]
+    return [e for e in to_events(comps, source="cal", tz=BERLIN) if window.overlaps(e.start, e.end)]
 
 
 def _fast_events(path: Path, window: Window) -> list[Event]:

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from legday_sync.adapters.files import write_private
 from legday_sync.adapters.google import api as google_api
 from legday_sync.adapters.google import scopes
 from legday_sync.adapters.google.sink import GoogleSink, start_new_calendar
 from legday_sync.adapters.google.source import GoogleSource
-from legday_sync.adapters.state import State, write_private
+from legday_sync.adapters.state import State
 from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
 from legday_sync.service import sync_once

@@ -21,6 +21,9 @@ from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
 from tests.ics_gen import generate
 
+#: 260 real calendars and a large one: seconds, not milliseconds
+pytestmark = pytest.mark.slow
+
 WIDE = Window(datetime(1995, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC))
 PER_FILE_SECONDS = 20.0
 

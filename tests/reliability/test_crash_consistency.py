@@ -31,7 +31,7 @@ import icalendar
 import pytest
 
 from legday_sync.adapters.caldav.client import Connection
-from legday_sync.adapters.state import ensure_private_dir, write_private
+from legday_sync.adapters.files import ensure_private_dir, write_private
 from tests.caldav_support import PASSWORD, USER, Server
 from tests.conftest import EXAMPLE_NOW, EXAMPLES, ROOT
 from tests.google_emulator import CalendarEmulator

@@ -2,31 +2,96 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
+from typing import get_args
 
 import pytest
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
-from legday_sync.config import load, parse, parse_training_range
+from legday_sync.config import Settings, load, parse, parse_training_range
 from legday_sync.errors import ConfigError
 from legday_sync.redact import redact_url
 from tests.conftest import ROOT
 
 
-def test_the_example_config_is_valid_and_complete() -> None:
+def test_the_example_config_is_valid() -> None:
     raw = tomllib.loads((ROOT / "config.example.toml").read_text())
     s = parse(raw, base=ROOT)
     assert s.goal == "balanced" and s.tz.key == "Europe/Berlin"
     assert s.source[0].path == ROOT / "examples" / "training.ics"
+
+
+_HEADER = re.compile(r"^#?\s*\[\[?([\w.]+)\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^#?\s*(\w+)\s*=\s*(.*?)\s*(#[^\"\]]*)?$")
+
+
+def example_keys(text: str) -> dict[str, str]:
+    """Every `key = value` line of the example, set or commented out, by dotted key."""
+    section, keys = "", {}
+    for line in text.splitlines():
+        line = line.strip()
+        if m := _HEADER.match(line):
+            section = m[1]
+        elif m := _KEY.match(line):
+            keys.setdefault(f"{section}.{m[1]}".lstrip("."), m[2])
+    return keys
+
+
+def model_keys(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, FieldInfo]:
+    """Every config key the settings model accepts, by dotted key (`source` for [[source]])."""
+    out: dict[str, FieldInfo] = {}
+    for name, info in model.model_fields.items():
+        if info.exclude:
+            continue
+        ann = info.annotation
+        inner = [a for a in (ann, *get_args(ann), *(x for a in get_args(ann)
+                                                    for x in get_args(a)))
+                 if isinstance(a, type) and issubclass(a, BaseModel)]
+        if inner:
+            out.update(model_keys(inner[0], f"{prefix}{name}."))
+        else:
+            out[prefix + name] = info
+    return out
+
+
+def test_the_example_config_has_a_line_for_every_key() -> None:
+    documented = example_keys((ROOT / "config.example.toml").read_text())
+    missing = sorted(set(model_keys()) - set(documented))
+    assert not missing, f"config.example.toml has no line for {missing}"
+    unknown = sorted(set(documented) - set(model_keys()))
+    assert not unknown, f"config.example.toml names keys the config doesn't take: {unknown}"
+
+
+#: keys whose example value is an example, not the default
+EXAMPLE_VALUES = {"timezone", "source.name", "source.type", "source.path", "source.url",
+                  "source.calendar_id", "output.ics.path", "state.dir",
+                  "google.client_secrets", "schedule.away", "source.calendar",
+                  "source.username", "source.password_file", "source.password_command",
+                  "output.caldav.url", "output.caldav.username", "output.caldav.password_file",
+                  "output.caldav.password_command"}
+
+
+def test_the_example_config_shows_the_defaults_of_config_py() -> None:
+    documented = example_keys((ROOT / "config.example.toml").read_text())
+    for key, info in model_keys().items():
+        if key in EXAMPLE_VALUES or info.is_required():
+            continue
+        shown = tomllib.loads(f"v = {documented[key]}")["v"]
+        default = info.get_default(call_default_factory=True)
+        assert shown == (list(default) if isinstance(default, tuple) else default), key
+
+
+def test_the_example_check_fails_when_a_line_goes(tmp_path: Path) -> None:
+    """The check reads key lines, not words: drop the line and the word in a comment
+    doesn't save it."""
     text = (ROOT / "config.example.toml").read_text()
-    # every key the DESIGN names is documented in it
-    for key in ("timezone", "goal", "past_days", "future_days", "recovery_hours",
-                "moderate_hours", "same_day_gap_hours", "heavy_extra_hours", "leg_day", "run",
-                "easy", "hard", "heavy", "ignore", "training_hours", "horizon_days", "name",
-                "type", "path", "url", "calendar_id", "[output.ics]", "[output.google]",
-                "calendar", "listen", "interval_minutes", "[state]", "dir", "client_secrets",
-                "username", "password_file", "password_command", "[output.caldav]"):
-        assert key in text, key
+    without = "\n".join(line for line in text.splitlines()
+                         if not line.startswith("heavy_extra_hours"))
+    assert "rules.heavy_extra_hours" not in example_keys(without)
+    assert "rules.heavy_extra_hours" in example_keys(text)
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
@@ -85,6 +150,22 @@ def test_training_ranges(text: str, ok: bool) -> None:
 def test_urls_lose_their_credentials_when_shown() -> None:
     assert redact_url("https://me:hunter2@cal.example/x.ics") == "https://***@cal.example/x.ics"
     assert "s3cr3t" not in redact_url("https://cal.example/x.ics?token=s3cr3t&a=1")
+
+
+def test_init_writes_config_py_defaults(tmp_path: Path) -> None:
+    from typing import get_args as args_of
+
+    from legday_sync.cli.init import GOALS, Answers, render_config
+    from legday_sync.config import Goal
+
+    assert args_of(Goal) == GOALS
+    raw = tomllib.loads(render_config(Answers("Europe/Berlin", "running", [], [])))
+    defaults = parse({}, base=Path("/"))
+    assert raw["window"] == defaults.window.model_dump()
+    assert raw["schedule"]["training_hours"] == list(defaults.schedule.training_hours)
+    assert raw["schedule"]["horizon_days"] == defaults.schedule.horizon_days
+    assert raw["feed"]["listen"] == defaults.feed.listen
+    assert raw["daemon"]["interval_minutes"] == defaults.daemon.interval_minutes
 
 
 def test_training_hours_per_weekday_away_words_and_the_planners_rule_numbers() -> None:

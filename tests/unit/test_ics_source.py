@@ -386,6 +386,7 @@ def _windows(around: datetime) -> list[Window]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(24))
 def test_prefilter_gives_the_same_events_as_a_full_parse(seed: int) -> None:
     tz = [BERLIN, NEW_YORK, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("UTC")][seed % 4]
@@ -548,7 +549,9 @@ class Server:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # a short poll interval: shutdown() waits for one, and every URL test stops a server
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,),
+                                       daemon=True)
         self.thread.start()
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 

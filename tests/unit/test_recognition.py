@@ -15,7 +15,8 @@ from legday_sync import config
 from legday_sync.adapters.memory import FakeSource
 from legday_sync.adapters.state import State
 from legday_sync.cli.main import main
-from legday_sync.core.judge import JudgeSettings, judge
+from legday_sync.config import parse
+from legday_sync.core.judge import judge
 from legday_sync.service import sync_once
 from legday_sync.views.report import print_report, to_json
 from legday_sync.views.week import build_week
@@ -24,6 +25,9 @@ from tests.helpers import event
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 6, tzinfo=BERLIN)
 UNREAD = [event("Krachtsessie", "2026-11-23 18:00"), event("Ochtendsessie", "2026-11-24 07:00")]
+
+#: the judgement's settings as config.py's defaults give them (the core has none of its own)
+DEFAULTS = parse({"timezone": "Europe/Berlin"}, base=Path("/")).judge_settings()
 
 
 def sync(tmp_path: Path, sources: list[FakeSource]):
@@ -36,18 +40,18 @@ def sync(tmp_path: Path, sources: list[FakeSource]):
 
 
 def test_judge_flags_events_with_no_workout() -> None:
-    d = judge(UNREAD, [], JudgeSettings(), NOW)
+    d = judge(UNREAD, [], DEFAULTS, NOW)
     assert d.recognised_nothing and d.events_in_window == {"cal": 2}
     assert any(n.startswith("NOT all clear") and "legday-sync events" in n for n in d.notes)
-    fine = judge([*UNREAD, event("Easy run", "2026-11-25 07:00")], [], JudgeSettings(), NOW)
+    fine = judge([*UNREAD, event("Easy run", "2026-11-25 07:00")], [], DEFAULTS, NOW)
     assert not fine.recognised_nothing
-    assert not judge([], [], JudgeSettings(), NOW).recognised_nothing  # empty is not unread
+    assert not judge([], [], DEFAULTS, NOW).recognised_nothing  # empty is not unread
 
 
 def test_a_source_with_events_but_no_workouts_is_named() -> None:
     training = [event("Tempo run", "2026-11-24 07:00", source="plan")]
     other = [event("Krachtsessie", "2026-11-23 18:00", source="club")]
-    d = judge([*training, *other], [], JudgeSettings(), NOW)
+    d = judge([*training, *other], [], DEFAULTS, NOW)
     assert not d.recognised_nothing
     assert [n for n in d.notes if "“club”" in n and "[classify]" in n]
     assert not [n for n in d.notes if "“plan”" in n]

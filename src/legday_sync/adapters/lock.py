@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LockBusy
-from .state import ensure_private_dir
+from .files import ensure_private_dir
 
 LOCK_NAME = "sync.lock"
 

@@ -26,7 +26,7 @@ class FakeSource:
     def fetch(self, window: Window) -> FetchResult:
         if self.failure is not None:
             raise SourceError(self.name, self.failure)
-        inside = [e for e in self.events if e.end > window.start and e.start < window.end]
+        inside = [e for e in self.events if window.overlaps(e.start, e.end)]
         return FetchResult(tuple(sorted(inside, key=lambda e: (e.start, e.uid))))
 
 

@@ -15,9 +15,7 @@ writes nothing.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -26,6 +24,7 @@ from pathlib import Path
 
 from ..core.model import Event, Window
 from ..core.plan import LedgerEntry, Status
+from .files import ensure_private_dir, private_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
@@ -48,48 +47,6 @@ CREATE TABLE IF NOT EXISTS google_cache (
     window_end TEXT NOT NULL, events TEXT NOT NULL);
 """
 DB_NAME = "state.sqlite3"
-
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700; tighten it if it exists with wider rights."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o700)
-    return path
-
-
-def private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 unless it exists (no moment of wider rights)."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o600)
-
-
-def private_tmp(path: Path, data: bytes) -> Path:
-    """``data`` written and synced to a 0600 temp file beside ``path``, for a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    try:
-        with open(fd, "wb", closefd=False) as f:  # loops over short writes, unlike os.write
-            f.write(data)
-        os.fsync(fd)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(fd)
-    return tmp
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Atomically replace ``path`` with ``data``, mode 0600."""
-    tmp = private_tmp(path, data)
-    try:
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def event_to_json(e: Event) -> dict[str, object]:

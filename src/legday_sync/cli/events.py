@@ -51,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
             except SourceError as e:
                 report.errors.append((e.source, e.message, e.fix))
                 continue
-            events.extend(e for e in result.events
-                          if e.end > window.start and e.start < window.end)
+            events.extend(e for e in result.events if window.overlaps(e.start, e.end))
     finally:
         state.close()
     events.sort(key=lambda e: (e.start, e.source, e.title))

@@ -29,11 +29,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..web.token import ensure_token, feed_url, page_url, rotate_token, webcal_url
+    from ..web.token import (
+        ensure_token,
+        feed_url,
+        listen_base_url,
+        page_url,
+        rotate_token,
+        webcal_url,
+    )
 
     settings = load_settings(args)
     token = rotate_token(settings.state_dir) if args.rotate else ensure_token(settings.state_dir)
-    url = feed_url(settings.feed.host, settings.feed.port, token, args.base_url)
+    url = feed_url(token, args.base_url or listen_base_url(settings.feed.host,
+                                                           settings.feed.port))
     print(url)
     print(webcal_url(url))
     # stdout's two lines stay the feed's URLs (scripts read them); the rest is for people

@@ -6,7 +6,6 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from .common import command, console, examples
 if TYPE_CHECKING:
     from rich.console import Console
 
+#: config.Goal's values, for argparse without importing pydantic (a test holds them equal)
 GOALS = ("strength", "balanced", "running")
 URL = re.compile(r"^(https?|webcal)://", re.I)
 
@@ -104,6 +104,12 @@ def _target(args: argparse.Namespace) -> Path:
     return _default_target()
 
 
+def _default_goal() -> str:
+    from ..config import Settings
+
+    return str(Settings.model_fields["goal"].default)
+
+
 def _check_tz(name: str) -> str:
     from ..config import timezone_fix, timezone_problem
 
@@ -127,7 +133,7 @@ def _from_flags(args: argparse.Namespace) -> Answers:
     from ..config import local_timezone
 
     return Answers(timezone=_check_tz(args.timezone or local_timezone().key),
-                   goal=args.goal or "balanced",
+                   goal=args.goal or _default_goal(),
                    ics=[_check_ics(v) for v in args.ics],
                    google=[g.strip() for g in args.google if g.strip()])
 
@@ -149,7 +155,7 @@ def _ask(args: argparse.Namespace, console: Console) -> Answers:
     _check_tz(tz)
     goal = args.goal or Prompt.ask(
         "Your goal (strength: build muscle; balanced; running: run performance)",
-        choices=list(GOALS), default="balanced", console=console)
+        choices=list(GOALS), default=_default_goal(), console=console)
     ics = [_check_ics(v) for v in args.ics]
     google = list(args.google)
     if not ics and not google:
@@ -197,9 +203,23 @@ def _names(answers: Answers) -> list[str]:
     return out
 
 
+def _v(value: object) -> str:
+    """A default from config.py as a TOML value."""
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_v(v) for v in value) + "]"
+    if isinstance(value, str):
+        return _s(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def render_config(answers: Answers) -> str:
-    """The commented TOML `init` writes."""
+    """The commented TOML `init` writes; every value not asked for is config.py's default."""
+    from ..config import DaemonSettings, FeedSettings, GoogleOutput, RuleSettings
+    from ..config import ScheduleSettings as Sched
+    from ..config import WindowSettings as Win
+
     names = _names(answers)
+    r, f = RuleSettings(), FeedSettings()
     lines = [
         "# legday-sync configuration, written by `legday-sync init`.",
         "# Relative paths start at this file's folder. Check it with `legday-sync check`;",
@@ -217,20 +237,21 @@ def render_config(answers: Answers) -> str:
         "",
         "# How far back and ahead to look, in days.",
         "[window]",
-        "past_days = 7",
-        "future_days = 21",
+        f"past_days = {_v(Win().past_days)}",
+        f"future_days = {_v(Win().future_days)}",
         "",
         "# When a moved run may go (your local time), and how many days ahead to look for a slot.",
         "[schedule]",
-        'training_hours = ["06:00-09:00", "17:00-20:00"]',
-        "horizon_days = 7",
+        f"training_hours = {_v(Sched().training_hours)}",
+        f"horizon_days = {_v(Sched().horizon_days)}",
         "",
         "# The numbers behind the rules (hours); uncomment to change them.",
         "# [rules]",
-        "# recovery_hours = 48      # before a hard run (and moderate, for strength)",
-        "# moderate_hours = 24      # before a moderate run (balanced)",
-        "# same_day_gap_hours = 6   # before an easy run (strength)",
-        "# heavy_extra_hours = 24   # added after a heavy leg day",
+        f"# recovery_hours = {_v(r.recovery_hours)}  # before a hard run (and moderate, "
+        "for strength)",
+        f"# moderate_hours = {_v(r.moderate_hours)}  # before a moderate run (balanced)",
+        f"# same_day_gap_hours = {_v(r.same_day_gap_hours)}  # before an easy run (strength)",
+        f"# heavy_extra_hours = {_v(r.heavy_extra_hours)}  # added after a heavy leg day",
         "",
         "# Your own words for workouts, added to the built-in ones; uncomment to use.",
         "# [classify]",
@@ -269,7 +290,7 @@ def render_config(answers: Answers) -> str:
             "",
             "# A Google calendar of its own for the suggestions (created on first sync).",
             "[output.google]",
-            'calendar = "Legday suggestions"',
+            f"calendar = {_v(GoogleOutput().calendar)}",
             "",
             "# The OAuth client for Google (Desktop app JSON from Google Cloud console).",
             "# [google]",
@@ -279,11 +300,11 @@ def render_config(answers: Answers) -> str:
         "",
         "# The feed and status-page server (`legday-sync daemon` or `serve`).",
         "[feed]",
-        'listen = "127.0.0.1:8765"',
+        f"listen = {_v(f.listen)}",
         "",
         "# How often the daemon syncs.",
         "[daemon]",
-        "interval_minutes = 15",
+        f"interval_minutes = {_v(DaemonSettings().interval_minutes)}",
         "",
         "# Where the tool keeps its state (cache, tokens). Default: the user state folder.",
         "# [state]",
@@ -295,22 +316,19 @@ def render_config(answers: Answers) -> str:
 
 def write_config(target: Path, text: str) -> None:
     """Validate ``text`` as a config, then put it at ``target`` atomically."""
+    from ..adapters.files import private_tmp
     from ..config import load
     from ..errors import ConfigError
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = private_tmp(target, text.encode("utf-8"))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
         try:
-            load(Path(tmp), require_sources=False)  # no source yet: a template to fill in
+            load(tmp, require_sources=False)  # no source yet: a template to fill in
         except ConfigError as e:
             problems = "; ".join(f"{p.key}: {p.message}" for p in e.problems)
             raise UsageError(f"the config would not be valid ({problems})") from None
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

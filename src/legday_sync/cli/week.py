@@ -95,13 +95,61 @@ def _bar(day: Day) -> Text:
     return bar
 
 
+def _details(day: Day, week: Week) -> Text:
+    """The third column of a day's line: its workouts, then its conflicts and suggestions."""
+    from rich.text import Text
+
+    from ..views.report import ID_SHOWN
+    from ..views.week import hm, hours_text, span_text, when
+
+    details = Text()
+    for p in day.workouts:
+        w = p.item
+        if details:
+            details.append("\n")
+        details.append(f"{span_text(w.start, w.end)} ")
+        details.append(f"[{w.label.upper()}]", STYLE.get((w.kind, w.intensity), ""))
+        details.append(f" {w.title}")
+        if w.in_conflict:
+            details.append(" !", "bold red")
+    if not details:
+        details.append("— (from the calendars read)" if week.not_judged else "—", "dim")
+    for c in day.conflicts:
+        details.append("\n")
+        if c.severity == "conflict" and c.recovery_end is not None:
+            details.append("! CONFLICT:", "bold red")
+            details.append(f" {c.run.title} starts {hours_text(c.gap_hours)} after "
+                           f"{c.leg_day.title}; a {c.run.intensity} run needs "
+                           f"{hours_text(c.window_hours or 0)} (recovery until "
+                           f"{when(c.recovery_end)})")
+        elif c.rule == "same-day-order":
+            details.append("i ORDER:", "bold yellow")
+            details.append(f" {c.run.title} and {c.leg_day.title} are in the order "
+                           f"your goal advises against")
+        else:  # pre-race, or a run within the tolerance of its window's end
+            details.append("i NOTE:", "bold yellow")
+            details.append(f" {c.explanation}")
+        for s in c.suggestions:
+            details.append("\n  → ")
+            details.append(s.verb.lower(), "bold green")
+            at = "all day" if s.all_day else (
+                f"{hm(s.start) if s.start.date() == day.date else when(s.start)}"
+                f"–{hm(s.end)}")
+            if s.all_day and s.start.date() != day.date:
+                at = f"{when(s.start).rsplit(' ', 1)[0]} (all day)"
+            details.append(f" {at}: {s.title}")
+            details.append(f" [{s.id[:ID_SHOWN]}]", "dim")
+            if s.dismissed:
+                details.append(" (dismissed)", "dim")
+    return details
+
+
 def print_week(week: Week, console: Console) -> None:
     """One line per day: a 24-hour bar, then the day's workouts; conflicts and suggestions
     below, indented. Intensity is a letter and a word, never colour alone."""
     from rich.text import Text
 
-    from ..views.report import ID_SHOWN
-    from ..views.week import day_name, hm, hours_text, span_text, when
+    from ..views.week import day_name, when
 
     tzname = getattr(week.tz, "key", str(week.tz))
     n_conf = sum(c.severity == "conflict" for c in week.conflicts)
@@ -129,45 +177,7 @@ def print_week(week: Week, console: Console) -> None:
     grid.add_column(overflow="fold")
     grid.add_row("", Text(" 0     6     12    18    24", "dim"), "")
     for day in week.days:
-        details = Text()
-        for p in day.workouts:
-            w = p.item
-            if details:
-                details.append("\n")
-            details.append(f"{span_text(w.start, w.end)} ")
-            details.append(f"[{w.label.upper()}]", STYLE.get((w.kind, w.intensity), ""))
-            details.append(f" {w.title}")
-            if w.in_conflict:
-                details.append(" !", "bold red")
-        if not details:
-            details.append("— (from the calendars read)" if week.not_judged else "—", "dim")
-        for c in day.conflicts:
-            details.append("\n")
-            if c.severity == "conflict" and c.recovery_end is not None:
-                details.append("! CONFLICT:", "bold red")
-                details.append(f" {c.run.title} starts {hours_text(c.gap_hours)} after "
-                               f"{c.leg_day.title}; a {c.run.intensity} run needs "
-                               f"{hours_text(c.window_hours or 0)} (recovery until "
-                               f"{when(c.recovery_end)})")
-            elif c.rule == "same-day-order":
-                details.append("i ORDER:", "bold yellow")
-                details.append(f" {c.run.title} and {c.leg_day.title} are in the order "
-                               f"your goal advises against")
-            else:  # pre-race, or a run within the tolerance of its window's end
-                details.append("i NOTE:", "bold yellow")
-                details.append(f" {c.explanation}")
-            for s in c.suggestions:
-                details.append("\n  → ")
-                details.append(s.verb.lower(), "bold green")
-                at = "all day" if s.all_day else (
-                    f"{hm(s.start) if s.start.date() == day.date else when(s.start)}"
-                    f"–{hm(s.end)}")
-                if s.all_day and s.start.date() != day.date:
-                    at = f"{when(s.start).rsplit(' ', 1)[0]} (all day)"
-                details.append(f" {at}: {s.title}")
-                details.append(f" [{s.id[:ID_SHOWN]}]", "dim")
-                if s.dismissed:
-                    details.append(" (dismissed)", "dim")
+        details = _details(day, week)
         label = Text(day_name(day.date), "bold" if day.date == week.now.date() else "")
         grid.add_row(label, _bar(day), details)
     console.print(grid)

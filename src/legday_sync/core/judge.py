@@ -23,22 +23,36 @@ from .rules import Profile, find_conflicts
 class JudgeSettings:
     """What the judgement depends on, as values (built from the config by the shell)."""
 
-    profile: Profile = field(default_factory=Profile)
+    # no config defaults here (the window's days, the rules' hours): they are config.py's
+    profile: Profile
+    schedule: Schedule
+    past_days: int
+    future_days: int
+    #: the built-in vocabulary unless the config extends it
     classifier: Classifier = field(default_factory=Classifier)
-    schedule: Schedule = field(default_factory=lambda: Schedule(()))
-    past_days: int = 1
-    future_days: int = 14
 
     def window(self, now: datetime) -> Window:
         """The stretch a sync reports on."""
         return Window(now - timedelta(days=self.past_days), now + timedelta(days=self.future_days))
 
     def fetch_window(self, now: datetime) -> Window:
-        """What the sources must cover: leg days whose recovery reaches into the window, and
-        the days after it where a moved session may land."""
-        w = self.window(now)
-        return Window(w.start - timedelta(hours=self.profile.max_window_hours + 24),
-                      w.end + timedelta(days=self.schedule.horizon_days + 1))
+        """What the sources must cover for the window at ``now``."""
+        return widened(self.window(now), self.profile, self.schedule.horizon_days)
+
+
+def widened(window: Window, profile: Profile, horizon_days: int) -> Window:
+    """What the sources must cover for ``window``: leg days whose recovery reaches into it,
+    and the days after it where a moved session may land."""
+    return Window(window.start - timedelta(hours=profile.max_window_hours + 24),
+                  window.end + timedelta(days=horizon_days + 1))
+
+
+def cut(workouts: Sequence[Workout], conflicts: Sequence[Conflict],
+        window: Window) -> tuple[list[Workout], list[Conflict]]:
+    """What a report shows of ``window``: workouts that overlap it, and conflicts whose run
+    starts in it (a leg day before the window still counts against a run inside)."""
+    return ([w for w in workouts if window.overlaps(w.start, w.end)],
+            [c for c in conflicts if window.start <= c.run.start < window.end])
 
 
 @dataclass
@@ -77,16 +91,15 @@ def judge(events: Sequence[Event], busy: Sequence[Event], settings: JudgeSetting
             f"{len(copies)} workout(s) appear in more than one calendar and count once, e.g. "
             f"“{copies[0].event.title}” in “{copies[0].event.source}”")
     conflicts = find_conflicts(workouts, settings.profile)
-    decision.workouts = [w for w in workouts if w.end > window.start and w.start < window.end]
+    decision.workouts, decision.conflicts = cut(workouts, conflicts, window)
     for e in events:
-        if e.end > window.start and e.start < window.end:
+        if window.overlaps(e.start, e.end):
             decision.events_in_window[e.source] = decision.events_in_window.get(e.source, 0) + 1
     for w in decision.workouts:
         src = w.event.source
         decision.workouts_in_window[src] = decision.workouts_in_window.get(src, 0) + 1
     decision.notes.extend(recognition_notes(decision.events_in_window,
                                             decision.workouts_in_window))
-    decision.conflicts = [c for c in conflicts if window.start <= c.run.start < window.end]
     suggestions, notes = plan_week(decision.conflicts, workouts, [*events, *busy],
                                    settings.profile, settings.schedule, now,
                                    settings.classifier.away_word)

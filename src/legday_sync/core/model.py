@@ -19,9 +19,11 @@ SuggestionKind = Literal["instead", "move", "move-leg-day", "lighten"]
 Target = Literal["run", "leg_day"]
 Op = Literal["create", "update", "delete"]
 
-#: The property every event the tool writes carries (ics: ``X-LEGDAY-SYNC``,
-#: Google: ``extendedProperties.private``); sources skip such events.
+#: The key every event the tool writes carries (Google: in ``extendedProperties.private``);
+#: sources skip such events.
 MARKER = "legday_sync"
+#: The same mark as an iCalendar property (``X-LEGDAY-SYNC``: its value is the suggestion id).
+ICS_MARKER = "X-" + MARKER.upper().replace("_", "-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,17 @@ class Window:
 
     start: datetime
     end: datetime
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end) shares time with the window.
+
+        The one rule for every source, fake and cut: half-open intervals, so an event that
+        ends when the window starts is outside; a zero-length event (a reminder at 07:00)
+        is an instant, inside when ``window.start <= start < window.end``.
+        """
+        if start == end:
+            return self.start <= start < self.end
+        return start < self.end and end > self.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +154,7 @@ class Suggestion:
     @property
     def fingerprint(self) -> str:
         """What a sink compares to tell whether the written event is current."""
-        return digest(self.start.isoformat(), self.end.isoformat(), self.title, self.description)
+        return fingerprint(self.start, self.end, self.title, self.description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +164,13 @@ class Action:
     suggestion_id: str
     suggestion: Suggestion | None = None
     reason: str = ""
+
+
+def fingerprint(start: datetime, end: datetime, title: str, description: str) -> str:
+    """What a written suggestion looks like, as one hash: the sink compares the fingerprint
+    of what it holds with the suggestion's, and a difference means the user edited it. Every
+    sink computes it here, or a drift would make each suggestion look user-edited."""
+    return digest(start.isoformat(), end.isoformat(), title, description)
 
 
 def digest(*parts: str, length: int = 32) -> str:

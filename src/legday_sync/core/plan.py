@@ -55,7 +55,8 @@ def settled(wanted: Sequence[Suggestion], ledger: Mapping[str, LedgerEntry],
         led = ledger.get(s.id)
         if led is None or (led.status == "active" and led.fingerprint != s.fingerprint):
             return False
-    return all(sid in ids for sid, led in ledger.items() if led.run_start >= now)
+    return all(sid in ids for sid, led in ledger.items()
+               if led.run_start >= now and led.status == "active")
 
 
 def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
@@ -78,64 +79,89 @@ def plan(target: str, wanted: Sequence[Suggestion], held: Mapping[str, Held],
     that this config's ledger doesn't know, is that config's and is never deleted here.
     """
     out = Plan()
-    frozen = bool(failed_sources)
+    ctx = _Context(target, user_editable, now, tuple(sorted(failed_sources)), keep_since,
+                   dismissed, owner)
     wanted_ids = set()
     for s in wanted:
         if s.id in dismissed:
             continue
         wanted_ids.add(s.id)
-        led, h = ledger.get(s.id), held.get(s.id)
-        present = h is not None and not h.deleted
-        if present and h.fingerprint == s.fingerprint:
-            if led is None or led.fingerprint != s.fingerprint or led.status != "active":
-                out.ledger.append((s.id, "active"))  # written before a crash, or repaired
-            continue
-        if led is not None and led.status in ("dismissed", "edited") and user_editable:
-            continue
-        # gone since we wrote it, or a tombstone the sink did not make (the user's "no",
-        # seen even when the ledger was lost: a new machine, a crash before its commit)
-        if user_editable and not present and (led is not None or h is not None):
-            out.ledger.append((s.id, "dismissed"))
-            out.notes.append(f"“{s.title}” was deleted by you; it stays dismissed")
-            continue
-        if led is not None and user_editable and h is not None and \
-                h.fingerprint != led.fingerprint:
-            out.ledger.append((s.id, "edited"))
-            out.notes.append(f"“{s.title}” was edited by you; it is yours now")
-            continue
-        if present:
-            if frozen:
-                out.notes.append(f"not updating “{s.title}” while a source is failing")
-                continue
-            out.actions.append(Action("update", target, s.id, s, "changed"))
-        else:
-            out.actions.append(Action("create", target, s.id, s, "new conflict"))
+        _want(out, ctx, s, ledger.get(s.id), held.get(s.id))
     for sid in sorted((set(held) | set(ledger)) - wanted_ids):
-        led, h = ledger.get(sid), held.get(sid)
-        present = h is not None and not h.deleted
-        if led is None and h is not None and h.owner and owner and h.owner != owner:
-            continue  # another config's suggestion: its own syncs look after it
-        if sid in dismissed:
-            if present and (not user_editable or led is None or h.fingerprint == led.fingerprint):
-                out.actions.append(Action("delete", target, sid, None, "dismissed"))
-            elif led is not None:
-                out.ledger.append((sid, None))
-            continue
-        start = led.run_start if led is not None else (h.start if h is not None else None)
-        if start is not None and start < now and (
-                user_editable or keep_since is None or start >= keep_since):
-            continue  # the run is past: keep the suggestion as history
-        if frozen:
-            if present:
-                out.notes.append(f"kept {sid[:8]} while source(s) "
-                                 f"{', '.join(sorted(failed_sources))} failed")
-            continue
-        if present and (not user_editable or led is None or h.fingerprint == led.fingerprint):
-            out.actions.append(Action("delete", target, sid, None, "conflict resolved"))
-        elif present and led is not None:
-            # edited by the user: keep the entry, or a later sync would take it for ours
-            if led.status != "edited":
-                out.ledger.append((sid, "edited"))
+        _unwanted(out, ctx, sid, ledger.get(sid), held.get(sid))
+    return out
+
+
+@dataclass(frozen=True)
+class _Context:
+    target: str
+    user_editable: bool
+    now: datetime
+    failed_sources: tuple[str, ...]
+    keep_since: datetime | None
+    dismissed: Collection[str]
+    owner: str | None
+
+
+def _want(out: Plan, ctx: _Context, s: Suggestion, led: LedgerEntry | None,
+          h: Held | None) -> None:
+    """What to do about one wanted suggestion."""
+    present = h is not None and not h.deleted
+    if present and h.fingerprint == s.fingerprint:
+        if led is None or led.fingerprint != s.fingerprint or led.status != "active":
+            out.ledger.append((s.id, "active"))  # written before a crash, or repaired
+        return
+    if led is not None and led.status in ("dismissed", "edited") and ctx.user_editable:
+        return
+    # gone since we wrote it, or a tombstone the sink did not make (the user's "no",
+    # seen even when the ledger was lost: a new machine, a crash before its commit)
+    if ctx.user_editable and not present and (led is not None or h is not None):
+        out.ledger.append((s.id, "dismissed"))
+        out.notes.append(f"“{s.title}” was deleted by you; it stays dismissed")
+        return
+    if led is not None and ctx.user_editable and h is not None and \
+            h.fingerprint != led.fingerprint:
+        out.ledger.append((s.id, "edited"))
+        out.notes.append(f"“{s.title}” was edited by you; it is yours now")
+        return
+    if present:
+        if ctx.failed_sources:
+            out.notes.append(f"not updating “{s.title}” while a source is failing")
+            return
+        out.actions.append(Action("update", ctx.target, s.id, s, "changed"))
+    else:
+        out.actions.append(Action("create", ctx.target, s.id, s, "new conflict"))
+
+
+def _unwanted(out: Plan, ctx: _Context, sid: str, led: LedgerEntry | None,
+              h: Held | None) -> None:
+    """What to do about one suggestion the sink or the ledger holds that is not wanted."""
+    present = h is not None and not h.deleted
+    ours_as_written = present and (not ctx.user_editable or led is None
+                                   or h.fingerprint == led.fingerprint)
+    if led is None and h is not None and h.owner and ctx.owner and h.owner != ctx.owner:
+        return  # another config's suggestion: its own syncs look after it
+    if sid in ctx.dismissed:
+        if ours_as_written:
+            out.actions.append(Action("delete", ctx.target, sid, None, "dismissed"))
         elif led is not None:
             out.ledger.append((sid, None))
-    return out
+        return
+    start = led.run_start if led is not None else (h.start if h is not None else None)
+    if start is not None and start < ctx.now and (
+            ctx.user_editable or ctx.keep_since is None or start >= ctx.keep_since):
+        return  # the run is past: keep the suggestion as history
+    if ctx.failed_sources:
+        if present:
+            out.notes.append(f"kept {sid[:8]} while source(s) "
+                             f"{', '.join(ctx.failed_sources)} failed")
+        return
+    if ours_as_written:
+        out.actions.append(Action("delete", ctx.target, sid, None, "conflict resolved"))
+    elif present and led is not None:
+        # edited by the user: theirs, kept; the ledger remembers it, or a later sync
+        # would take it for an unknown event of ours and delete it
+        if led.status != "edited":
+            out.ledger.append((sid, "edited"))
+    elif led is not None:
+        out.ledger.append((sid, None))

@@ -7,7 +7,7 @@ adapter and against the in-memory fakes in ``legday_sync.adapters.memory``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -42,7 +42,6 @@ class Held:
     start: datetime | None = None
     #: the config that wrote it (Settings.config_id), where the sink records it
     owner: str | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 class Sink(Protocol):

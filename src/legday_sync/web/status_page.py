@@ -39,6 +39,8 @@ from ..views.week import (
     span_text,
     when,
 )
+from .token import feed_url as build_feed_url
+from .token import read_token
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -661,13 +663,6 @@ def read_last_sync(settings: Settings) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def read_token_file(settings: Settings) -> str | None:
-    try:
-        return (settings.state_dir / "feed-token").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
 class StatusPage:
     """WSGI app for ``GET|HEAD /<token>/``; any other path or a wrong token is a 404.
 
@@ -689,7 +684,7 @@ class StatusPage:
         self.on_dismiss = on_dismiss
         self._message = ""
         self.settings = settings
-        self.token = token or (lambda: read_token_file(settings))
+        self.token = token or (lambda: read_token(settings.state_dir))
         self.week = week or self._dry_run_week
         self.clock = clock or (lambda: datetime.now(settings.tz))
         self.days = days
@@ -738,7 +733,7 @@ class StatusPage:
         scheme = environ.get("wsgi.url_scheme", "http")
         host = environ.get("HTTP_HOST") or (
             f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}")
-        return f"{scheme}://{host}/feed/{token}.ics"
+        return build_feed_url(token, f"{scheme}://{host}")
 
     def render(self, environ: dict[str, Any]) -> bytes:
         week = self.current_week()

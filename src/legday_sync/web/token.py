@@ -14,7 +14,7 @@ import socket
 import threading
 from pathlib import Path
 
-from ..adapters.state import ensure_private_dir, private_tmp
+from ..adapters.files import ensure_private_dir, private_tmp
 
 TOKEN_NAME = "feed-token"
 
@@ -97,14 +97,18 @@ class TokenFile:
         return self._token
 
 
-def feed_url(host: str, port: int, token: str, base_url: str | None = None) -> str:
-    if base_url:
-        return f"{base_url.rstrip('/')}/feed/{token}.ics"
+def listen_base_url(host: str, port: int) -> str:
+    """The server's own address as a base URL (a wildcard listen becomes this host's name)."""
     if host in ("0.0.0.0", "::", ""):
         host = socket.getfqdn()
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}/feed/{token}.ics"
+    return f"http://{host}:{port}"
+
+
+def feed_url(token: str, base_url: str) -> str:
+    """The one place the feed's address is built (the CLI, the status page)."""
+    return f"{base_url.rstrip('/')}/feed/{token}.ics"
 
 
 def page_url(feed: str) -> str:

@@ -243,7 +243,6 @@ class GoogleClient:
         self.service = build("calendar", "v3", http=self.http, static_discovery=True,
                              cache_discovery=False, client_options=options)
         self.sleep = sleep
-        self.requests_sent = 0
 
     @property
     def granted(self) -> frozenset[str]:
@@ -293,7 +292,7 @@ class GoogleClient:
     def _save_if_refreshed(self) -> None:
         token = self.credentials.token
         if self.token_file is not None and token and token != self._saved_token:
-            from ..state import write_private
+            from ..files import write_private
 
             data = json.loads(self.credentials.to_json())
             if self.credentials.granted_scopes:  # a permission withdrawn since `auth` shows here
@@ -306,7 +305,6 @@ class GoogleClient:
         try:
             for attempt in self.retrying(is_transient):
                 with attempt:
-                    self.requests_sent += 1
                     result = request.execute(num_retries=0)
             return result
         except Exception as e:
@@ -358,7 +356,6 @@ class GoogleClient:
                 chunk = {str(n): key for n, key in enumerate(keys[i:i + BATCH_SIZE])}
                 for n, key in chunk.items():
                     batch.add(pending[key], request_id=n)
-                self.requests_sent += 1
                 batch.execute(http=self.http)
                 answered: dict[str, tuple[Any, BaseException | None]] = {}
                 for n, (resp, exc) in got.items():

@@ -96,7 +96,7 @@ def granted_scopes_of(value: Any) -> frozenset[str]:
 
 def save_login(state_dir: Path, creds: Any, granted: frozenset[str]) -> Path:
     """The login as authorized-user JSON (0600), with the scopes actually granted."""
-    from ..state import ensure_private_dir, write_private
+    from ..files import ensure_private_dir, write_private
 
     ensure_private_dir(state_dir)
     data = json.loads(creds.to_json())

@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from ...core.model import MARKER, Action, Suggestion, digest
+from ...core.model import MARKER, Action, Suggestion, fingerprint
 from ...core.ports import Held
 from ...errors import AuthError, SinkError
 from . import scopes
@@ -137,7 +137,6 @@ class GoogleSink:
                         found = self._find_calendar()
                         if found is not None:
                             return found
-                    self.client.requests_sent += 1
                     cal = self.client.service.calendars().insert(body=body).execute(
                         num_retries=0)
                     created = str(cal["id"])
@@ -476,11 +475,9 @@ def to_held(item: dict, tz_name: str = "UTC") -> Held | None:
     head, sep, _ = description.rpartition(LINK_PREFIX)
     if sep:
         description = head
-    fingerprint = digest(start.isoformat(), end.isoformat(), item.get("summary", ""),
-                         description)
-    return Held(str(sid), fingerprint, start=_run_start(private),
-                owner=private.get(PROP_OWNER) or None,
-                extra={"etag": item.get("etag", ""), "event_id": item["id"]})
+    held = fingerprint(start, end, item.get("summary", ""), description)
+    return Held(str(sid), held, start=_run_start(private),
+                owner=private.get(PROP_OWNER) or None)
 
 
 def _run_start(private: dict) -> datetime | None:

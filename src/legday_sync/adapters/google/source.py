@@ -97,7 +97,7 @@ class GoogleSource:
             busy = []
             if scopes.has(self.client.granted, scopes.FREEBUSY):
                 busy = [(s, e) for s, e in self._busy_cached(stored, changed, warnings)
-                        if e > window.start and s < window.end]
+                        if window.overlaps(s, e)]
         except AuthError as e:
             raise SourceError(self.name, e.message, e.fix) from None
         except ApiFailure as e:
@@ -111,7 +111,7 @@ class GoogleSource:
             except (KeyError, ValueError, TypeError) as e:
                 warnings.append(f"event {item.get('id', '?')} skipped: unreadable time ({e})")
                 continue
-            if ev is not None and ev.end > window.start and ev.start < window.end:
+            if ev is not None and window.overlaps(ev.start, ev.end):
                 events.append(ev)
                 if item.get(SELF_RESPONSE) == "tentative" or item.get("status") == "tentative":
                     when = ev.start.astimezone(self.tz).strftime("%a %d %b %H:%M")

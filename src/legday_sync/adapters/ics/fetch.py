@@ -9,12 +9,9 @@ upload never replaces a good copy. With ``readonly`` nothing is ever written.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +21,7 @@ from pathlib import Path
 
 from ...errors import SourceError
 from ...redact import redact_url, scrub
+from ..files import ensure_private_dir, write_private
 
 __all__ = ["Fetched", "HttpFetcher", "StoredCopy", "redact_url", "scrub"]
 
@@ -126,20 +124,8 @@ class HttpFetcher:
             "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sha256": sha,
         }
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".ics-cache")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(json.dumps(meta).encode("utf-8") + b"\n")
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        ensure_private_dir(path.parent)
+        write_private(path, (json.dumps(meta).encode("utf-8") + b"\n", body))
 
     # --- fetching ----------------------------------------------------------------------
 

@@ -19,19 +19,19 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from ...core.model import Action
+from ...core.model import ICS_MARKER, Action
 from ...core.ports import Held
 from ...errors import SinkError
-from ..state import write_private
+from ..files import write_private
 
 PRODID = "-//legday-sync//legday-sync//EN"
 UTC = ZoneInfo("UTC")
-PROP_ID = "X-LEGDAY-SYNC"
-PROP_FP = "X-LEGDAY-SYNC-FINGERPRINT"
-PROP_RUN = "X-LEGDAY-SYNC-RUN-START"
-PROP_KIND = "X-LEGDAY-SYNC-KIND"
+PROP_ID = ICS_MARKER
+PROP_FP = f"{ICS_MARKER}-FINGERPRINT"
+PROP_RUN = f"{ICS_MARKER}-RUN-START"
+PROP_KIND = f"{ICS_MARKER}-KIND"
 #: which config wrote the event (Settings.config_id): another config's sync leaves it alone
-PROP_OWNER = "X-LEGDAY-SYNC-CONFIG"
+PROP_OWNER = f"{ICS_MARKER}-CONFIG"
 REFRESH = timedelta(hours=1)
 
 

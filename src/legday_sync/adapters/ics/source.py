@@ -29,7 +29,7 @@ import icalendar
 import recurring_ical_events
 import x_wr_timezone
 
-from ...core.model import Event, Window
+from ...core.model import ICS_MARKER, Event, Window
 from ...core.ports import FetchResult
 from ...errors import SourceError
 from .fetch import HttpFetcher, redact_url
@@ -280,7 +280,6 @@ class _Expander:
         self.fast = fast
         self.default_tz = default_tz
         self.warnings = warnings
-        self.local_tz: Any = default_tz
         #: per component (by id; they all live as long as this expander's run)
         self._text_cache: dict[int, tuple[str, str, tuple[str, ...], str, bool, str] | None] = {}
 
@@ -483,7 +482,7 @@ class _Expander:
             return self._text_cache[key]
         texts = None
         cancelled = str(comp.get("STATUS", "")).strip().upper() == "CANCELLED"
-        if "X-LEGDAY-SYNC" not in comp and not cancelled:
+        if ICS_MARKER not in comp and not cancelled:
             texts = (
                 str(comp.get("UID")),
                 _text(comp.get("SUMMARY")),
@@ -580,9 +579,7 @@ def _utc_window(window: Window) -> Window:
 
 
 def _overlaps(event: Event, window: Window) -> bool:
-    if event.start == event.end:
-        return window.start <= event.start < window.end
-    return event.start < window.end and event.end > window.start
+    return window.overlaps(event.start, event.end)
 
 
 def _sort_key(event: Event) -> tuple[Any, ...]:
