@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from ...core.model import ICS_MARKER
 from .rrule_skip import ends_before, parse_rule
 
 __all__ = ["MARGIN", "Prefiltered", "decode", "prefilter"]
@@ -332,19 +333,32 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     VCALENDAR, unbalanced BEGIN/END): the caller then parses everything.
     Only top-level VEVENTs are ever dropped; VTIMEZONEs and calendar
     properties stay. VTODO/VJOURNAL/VFREEBUSY are dropped (never expanded).
-    The scan is one regular expression over the whole text (C speed) that
-    finds the BEGIN/END lines and the few properties the decision needs; only
-    those are looked at in Python.
     """
+    scanned = _scan(text)
+    if scanned is None:
+        return None
+    comps, drop, utc_moves = scanned
     lo = start.astimezone(UTC).replace(tzinfo=None) - MARGIN
     hi = end.astimezone(UTC).replace(tzinfo=None) + MARGIN
+    dropped = _decide(comps, lo, hi, utc_moves, drop)
+    return _rewrite(text, comps, drop, dropped)
+
+
+def _scan(text: str) -> tuple[list[_Comp], list[tuple[int, int]], bool] | None:
+    """The top-level VEVENTs with what the decision needs, the spans of droppable other
+    components, and whether x-wr-timezone will move UTC times into a zone; None when the
+    structure is unusual.
+
+    One regular expression over the whole text (C speed) finds the BEGIN/END lines and the
+    few properties the decision needs; only those are looked at in Python.
+    """
     depth = 0
     calendars = 0
     comps: list[_Comp] = []
     drop: list[tuple[int, int]] = []  # character spans to cut
     current: _Comp | None = None
     other_start, other_kind = -1, ""
-    utc_moves = False  # whether x-wr-timezone will move UTC times into a zone
+    utc_moves = False
     for m in _LINES.finditer(text):
         edge, kind, name, params, value = m.groups()  # one call: this loop is the cost
         if edge is None:  # a property line: only a top-level VEVENT's own lines count
@@ -386,7 +400,14 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
                 other_kind = ""
     if depth != 0 or calendars != 1:
         return None
+    return comps, drop, utc_moves
 
+
+def _decide(comps: list[_Comp], lo: datetime, hi: datetime, utc_moves: bool,
+            drop: list[tuple[int, int]]) -> int:
+    """Add the spans of the VEVENTs that can't reach [lo, hi) to ``drop``; how many.
+
+    Components sharing a UID (a series and its overrides) are decided together."""
     groups: dict[str, list[int]] = {}
     for idx, comp in enumerate(comps):
         key = comp.uid if comp.uid is not None else f"\x00{idx}"
@@ -394,18 +415,20 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     dropped = 0
     for members in groups.values():
         if len(members) == 1:
-            comp = comps[members[0]]
-            if _keep_single(comp, lo, hi, utc_moves):
-                continue
-            drop.append((comp.first, comp.last))
-            dropped += 1
-            continue
-        decisions = _decide_group([comps[m] for m in members], lo, hi, utc_moves)
-        for m, keep in zip(members, decisions, strict=True):
-            if not keep:
+            keep = [_keep_single(comps[members[0]], lo, hi, utc_moves)]
+        else:
+            keep = _decide_group([comps[m] for m in members], lo, hi, utc_moves)
+        for m, k in zip(members, keep, strict=True):
+            if not k:
                 drop.append((comps[m].first, comps[m].last))
                 dropped += 1
-    # parse less: a kept event loses the properties nothing downstream reads
+    return dropped
+
+
+def _rewrite(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
+             dropped: int) -> Prefiltered:
+    """The text without the dropped spans, and with kept events made lean: they lose the
+    properties nothing downstream reads (parse less)."""
     edits = [(first, last, "") for first, last in drop]
     dropped_spans = set(drop)
     for comp in comps:
@@ -431,7 +454,7 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
 #: own marker), recurring-ical-events (rules, exceptions, overrides, SEQUENCE)
 _USED = ("BEGIN", "END", "UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE",
          "EXRULE", "RECURRENCE-ID", "SEQUENCE", "STATUS", "SUMMARY", "DESCRIPTION",
-         "CATEGORIES", "TRANSP", "URL", "X-LEGDAY-SYNC")
+         "CATEGORIES", "TRANSP", "URL", ICS_MARKER)
 _UNUSED_LINE = re.compile(
     r"^(?:(?!(?:" + "|".join(map(re.escape, _USED)) + r")[;:])[A-Za-z0-9-]+[;:][^\n]*"
     # STATUS and TRANSP are read only for CANCELLED and TRANSPARENT: their other values
