@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .adapters.state import State
 from .errors import UsageError
+
+if TYPE_CHECKING:  # sqlite3 is for running the command, not for building the parser
+    from .adapters.state import State
 
 #: the shortest prefix accepted: shorter ones match too much by chance
 MIN_PREFIX = 4

@@ -527,3 +527,17 @@ def test_a_dismiss_on_the_daemons_page_brings_its_next_sync_forward(tmp_path: Pa
         assert job.next_run_time < later - timedelta(minutes=59)
     finally:
         daemon.scheduler.shutdown(wait=False)
+
+
+@pytest.mark.parametrize("capture", ["dry-run.txt", "week.txt"])
+def test_the_docs_captures_are_what_the_commands_print_today(capture: str) -> None:
+    """docs/dry-run.txt (shown in the README) and docs/week.txt are the real output, not stale."""
+    text = (ROOT / "docs" / capture).read_text()
+    command = text.splitlines()[0].removeprefix("$ legday-sync ").split()
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    env.pop("LEGDAY_SYNC_CONFIG", None)
+    out = subprocess.run([sys.executable, "-m", "legday_sync", *command], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    printed = [line.rstrip() for line in (out.stdout + out.stderr).splitlines()]
+    assert printed == text.splitlines()[1:], f"regenerate docs/{capture} (README shows it too)"

@@ -23,10 +23,10 @@ IMPURE_STDLIB = {"sqlite3", "socket", "http", "urllib", "subprocess", "logging",
                  "shelve", "dbm", "sys", "platform", "random", "secrets", "time", "uuid",
                  "zipfile", "tarfile", "gzip", "ctypes", "wsgiref", "xmlrpc", "importlib"}
 MAX_LINES = 80
-#: known debt, named so that anything else still fails: the vocabulary files shipped inside
-#: the package are read by the core on first use (importlib.resources). They belong in the
-#: shell (config.py loading them into the Classifier it builds); until then this is the one
-#: file access the core makes, and it reads only the package's own data.
+#: the one exception, by decision: the core reads its own vocabulary files, shipped inside the
+#: package and read-only, on first use (importlib.resources). They are the core's code written
+#: as data (a language is added by adding a file), not the user's world: no path, clock or
+#: network reaches them, and the same wheel always gives the same words. Anything else fails.
 KNOWN_CORE_IO = {("legday_sync.core.vocabulary", "importlib")}
 #: known debt, named so that any other long function still fails: the .ics prefilter's
 #: scan (split once, grown back by the lean-event work beside it)
