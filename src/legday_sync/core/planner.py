@@ -530,160 +530,10 @@ class _Planner:
                 ) -> tuple[int, dict[int, Slot]]:
         """Branch and bound over the conflicts of ``group``, in order; each is resolved by
         moving its run or its leg day to one of their candidate slots, or left open."""
-        pairs = [(self.sessions[_key(self.planned[g].run)],
-                  self.sessions[_key(self.planned[g].leg_day)]) for g in group]
-        n = len(pairs)
-        sessions = list(dict.fromkeys(s for pair in pairs for s in pair))
-        pos = {id(s): _Pos(s.w.start, s.w.end, s.day, False) for s in sessions}
-        original = dict(pos)
-        # the sessions a session's moves can reach at all (the only ones to check it against)
-        reach = [(s, *self.reach[id(s)]) for s in sessions]
-        near: dict[int, list[Session]] = {
-            id(s): [t for t, t_lo, t_hi in reach if t is not s and t_lo < s_hi and s_lo < t_hi]
-            for s, s_lo, s_hi in reach}
-        moved: dict[int, Slot] = {}
-        stay: set[int] = set()
-        best_cost = [incumbent[0] if incumbent else _W_OPEN * (n + 1)]
-        best_plan: list[dict[int, Slot]] = [incumbent[1] if incumbent else {}]
-        nodes = [0]
-        #: the last conflict that may still move a session: after it, it stays put
-        last: dict[int, int] = {}
-        share: dict[int, int] = {}
-        for j, pair in enumerate(pairs):
-            for s in pair:
-                last[id(s)] = j
-                share[id(s)] = share.get(id(s), 0) + 1
-        # the cheapest way each conflict can be resolved, for the lower bound: one side
-        # moving where the other one is now, or both moving
-        cheapest = [min(_W_OPEN,
-                        self._solo(r, leg) // share[id(r)], self._solo(leg, r) // share[id(leg)],
-                        r.best // share[id(r)] + leg.best // share[id(leg)])
-                    for r, leg in pairs]
-
-        #: (session, slot) -> the sessions it clashes with where they are in the calendar
-        clash_cache: dict[tuple[int, datetime], frozenset[int]] = {}
-
-        def fits(s: Session, slot: Slot, i: int, skip: Session | None = None) -> bool:
-            p = _Pos(slot.start, slot.end, slot.day, True)
-            key = (id(s), slot.start)
-            clash = clash_cache.get(key)
-            if clash is None:
-                clash = clash_cache[key] = frozenset(
-                    id(t) for t in near[id(s)] if not self._compatible(s, p, t, original[id(t)]))
-            for t in near[id(s)]:
-                tid = id(t)
-                if t is skip:
-                    continue
-                if tid in moved:
-                    if not self._compatible(s, p, t, pos[tid]):
-                        return False
-                elif tid in clash and (strict or tid in stay or last[tid] <= i):
-                    return False  # where it is, and it stays (or may not move any more)
-            return True
-
-        def undecided_ok() -> bool:
-            for t in sessions:
-                tid = id(t)
-                if tid in moved or tid in stay:
-                    continue
-                for m in near[tid]:
-                    if id(m) in moved and not self._compatible(t, pos[tid], m, pos[id(m)]):
-                        return False
-            return True
-
-        def stays_ok(s: Session) -> bool:
-            return all(self._compatible(s, pos[id(s)], m, pos[id(m)])
-                       for m in near[id(s)] if id(m) in moved)
-
-        pair_ids = [(id(r), id(leg), r.movable, leg.movable) for r, leg in pairs]
-
-        def bound(i: int, exclude: tuple[Session, ...]) -> int:
-            """A lower bound on the cost of conflicts i.. not touching ``exclude``."""
-            total = 0
-            out = {id(s) for s in exclude}
-            for j in range(i, n):  # the search's inner loop: ids only, no attribute lookups
-                rid, lid, r_movable, leg_movable = pair_ids[j]
-                if rid in moved or lid in moved or rid in out or lid in out:
-                    continue
-                if (rid in stay or not r_movable) and (lid in stay or not leg_movable):
-                    total += _W_OPEN
-                else:
-                    total += cheapest[j]
-            return total
-
-        def keep(i: int, cost: int, sides: tuple[Session, ...]) -> None:
-            """Recurse with ``sides`` staying where they are from here on (those no later
-            conflict can move any more), if that fits the moves made so far."""
-            added = [s for s in sides if id(s) not in moved and id(s) not in stay
-                     and last[id(s)] <= i]
-            if not all(stays_ok(s) for s in added):
-                return
-            stay.update(id(s) for s in added)
-            dfs(i + 1, cost)
-            stay.difference_update(id(s) for s in added)
-
-        def swap(i: int, cost: int, rest: int, other: Session) -> None:
-            """The move just made clashes with ``other`` where it is: move it too."""
-            oid = id(other)
-            for slot in other.candidates:
-                if cost + slot.cost + rest >= best_cost[0] or nodes[0] > budget:
-                    break
-                if not fits(other, slot, i):
-                    continue
-                moved[oid] = slot
-                pos[oid] = _Pos(slot.start, slot.end, slot.day, True)
-                dfs(i + 1, cost + slot.cost)
-                del moved[oid]
-                pos[oid] = original[oid]
-
-        def dfs(i: int, cost: int) -> None:
-            nodes[0] += 1
-            if i == n:
-                if cost < best_cost[0] and undecided_ok():
-                    best_cost[0] = cost
-                    best_plan[0] = dict(moved)
-                return
-            if nodes[0] > budget:
-                return
-            r, leg = pairs[i]
-            rest = bound(i + 1, (r, leg))
-            done = id(r) in moved or id(leg) in moved
-            if done:  # resolved by an earlier move: the other side stays, if it can
-                keep(i, cost, (r, leg))
-            options: list[tuple[int, int, Session, Slot]] = []
-            for k, s in enumerate((r, leg)):
-                if s.movable and id(s) not in stay and id(s) not in moved:
-                    options.extend((slot.cost, k, s, slot) for slot in s.candidates)
-            options.sort(key=lambda o: (o[0], o[1], o[3].start))
-            for c, _, s, slot in options:
-                if cost + c + rest >= best_cost[0] or nodes[0] > budget:
-                    break
-                other = leg if s is r else r
-                free = other.movable and id(other) not in stay and id(other) not in moved
-                if not fits(s, slot, i, skip=other if free else None):
-                    continue
-                sid = id(s)
-                moved[sid] = slot
-                pos[sid] = _Pos(slot.start, slot.end, slot.day, True)
-                if free and id(other) in clash_cache[(sid, slot.start)]:
-                    swap(i, cost + c, rest, other)  # the two trade places: both move
-                else:
-                    dfs(i + 1, cost + c)
-                del moved[sid]
-                pos[sid] = original[sid]
-            # leave this conflict without a move: both sessions stay where they are
-            if done or cost + _W_OPEN + rest >= best_cost[0] or nodes[0] > budget:
-                return
-            added = [s for s in (r, leg) if id(s) not in stay]
-            if not all(stays_ok(s) for s in added):
-                return
-            stay.update(id(s) for s in added)
-            dfs(i + 1, cost + _W_OPEN)
-            stay.difference_update(id(s) for s in added)
-
-        dfs(0, 0)
-        self.nodes += nodes[0]
-        return best_cost[0], best_plan[0]
+        search = _Search(self, group, strict, budget, incumbent)
+        search.dfs(0, 0)
+        self.nodes += search.nodes
+        return search.best_cost, search.best_plan
 
     def _solo(self, s: Session, other: Session) -> int:
         """The cheapest slot of ``s`` that keeps every constraint with ``other`` where it is."""
@@ -804,6 +654,200 @@ class _Planner:
                 return f"{'leg day' if not t.is_run else 'hard run'} {title} that day"
             return f"inside a recovery window with {title}"
         return "taken by another move of this plan"
+
+
+class _Search:
+    """One branch and bound over a group's conflicts, in order (``_Planner._search``).
+
+    The state every step shares lives here: where each session is (``pos``), which have
+    moved (``moved``) and which must stay from now on (``stay``), and the best plan so far
+    (the incumbent). Each step changes that state, recurses, and puts it back."""
+
+    __slots__ = ("best_cost", "best_plan", "budget", "cheapest", "clash_cache", "compatible",
+                 "last", "moved", "n", "near", "nodes", "original", "pair_ids", "pairs", "pos",
+                 "sessions", "stay", "strict")
+
+    def __init__(self, planner: _Planner, group: list[int], strict: bool, budget: int,
+                 incumbent: tuple[int, dict[int, Slot]] | None) -> None:
+        self.compatible = planner._compatible
+        #: strict (the quick pass): a move must also fit where every other session is now
+        self.strict, self.budget, self.nodes = strict, budget, 0
+        self.pairs = [(planner.sessions[_key(planner.planned[g].run)],
+                       planner.sessions[_key(planner.planned[g].leg_day)]) for g in group]
+        self.n = len(self.pairs)
+        self.pair_ids = [(id(r), id(leg), r.movable, leg.movable) for r, leg in self.pairs]
+        self.sessions = list(dict.fromkeys(s for pair in self.pairs for s in pair))
+        self.pos = {id(s): _Pos(s.w.start, s.w.end, s.day, False) for s in self.sessions}
+        self.original = dict(self.pos)
+        # the sessions a session's moves can reach at all (the only ones to check it against)
+        reach = [(s, *planner.reach[id(s)]) for s in self.sessions]
+        self.near: dict[int, list[Session]] = {
+            id(s): [t for t, t_lo, t_hi in reach if t is not s and t_lo < s_hi and s_lo < t_hi]
+            for s, s_lo, s_hi in reach}
+        self.moved: dict[int, Slot] = {}
+        self.stay: set[int] = set()
+        self.best_cost = incumbent[0] if incumbent else _W_OPEN * (self.n + 1)
+        self.best_plan: dict[int, Slot] = incumbent[1] if incumbent else {}
+        #: the last conflict that may still move a session: after it, it stays put
+        self.last: dict[int, int] = {}
+        share: dict[int, int] = {}
+        for j, pair in enumerate(self.pairs):
+            for s in pair:
+                self.last[id(s)] = j
+                share[id(s)] = share.get(id(s), 0) + 1
+        self.cheapest = self._cheapest(planner, share)
+        #: (session, slot) -> the sessions it clashes with where they are in the calendar
+        self.clash_cache: dict[tuple[int, datetime], frozenset[int]] = {}
+
+    def _cheapest(self, planner: _Planner, share: dict[int, int]) -> list[int]:
+        """The cheapest way each conflict can be resolved, for the lower bound: one side
+        moving where the other one is now, or both moving (a session shared by several
+        conflicts counts its share in each, so the bound never overestimates)."""
+        return [min(_W_OPEN,
+                    planner._solo(r, leg) // share[id(r)], planner._solo(leg, r) // share[id(leg)],
+                    r.best // share[id(r)] + leg.best // share[id(leg)])
+                for r, leg in self.pairs]
+
+    # ---- checks against the plan as it stands --------------------------------------------
+
+    def fits(self, s: Session, slot: Slot, i: int, skip: Session | None = None) -> bool:
+        """Whether ``s`` may move to ``slot`` while deciding conflict ``i``: it must keep
+        every constraint with the moves made, and with each session that stays put."""
+        p = _Pos(slot.start, slot.end, slot.day, True)
+        near, moved, compatible = self.near[id(s)], self.moved, self.compatible
+        key = (id(s), slot.start)
+        clash = self.clash_cache.get(key)
+        if clash is None:  # against the calendar as it is: the same on every visit
+            original = self.original
+            clash = self.clash_cache[key] = frozenset(
+                id(t) for t in near if not compatible(s, p, t, original[id(t)]))
+        for t in near:
+            tid = id(t)
+            if t is skip:
+                continue
+            if tid in moved:
+                if not compatible(s, p, t, self.pos[tid]):
+                    return False
+            elif tid in clash and (self.strict or tid in self.stay or self.last[tid] <= i):
+                return False  # where it is, and it stays (or may not move any more)
+        return True
+
+    def undecided_ok(self) -> bool:
+        """Whether every session neither moved nor held still keeps the constraints with
+        the moves where it is (it stays there when the plan is complete)."""
+        moved, stay, pos = self.moved, self.stay, self.pos
+        for t in self.sessions:
+            tid = id(t)
+            if tid in moved or tid in stay:
+                continue
+            for m in self.near[tid]:
+                if id(m) in moved and not self.compatible(t, pos[tid], m, pos[id(m)]):
+                    return False
+        return True
+
+    def stays_ok(self, s: Session) -> bool:
+        pos, moved = self.pos, self.moved
+        return all(self.compatible(s, pos[id(s)], m, pos[id(m)])
+                   for m in self.near[id(s)] if id(m) in moved)
+
+    def bound(self, i: int, exclude: tuple[Session, ...]) -> int:
+        """A lower bound on the cost of conflicts i.. not touching ``exclude``."""
+        moved, stay, total = self.moved, self.stay, 0
+        out = {id(s) for s in exclude}
+        for j in range(i, self.n):  # the search's inner loop: ids only, no attribute lookups
+            rid, lid, r_movable, leg_movable = self.pair_ids[j]
+            if rid in moved or lid in moved or rid in out or lid in out:
+                continue
+            if (rid in stay or not r_movable) and (lid in stay or not leg_movable):
+                total += _W_OPEN
+            else:
+                total += self.cheapest[j]
+        return total
+
+    # ---- the steps of the search ---------------------------------------------------------
+
+    def dfs(self, i: int, cost: int) -> None:
+        """Decide conflict ``i`` every way the bound and the budget allow, cheapest first."""
+        self.nodes += 1
+        if i == self.n:
+            self._complete(cost)
+            return
+        if self.nodes > self.budget:
+            return
+        r, leg = self.pairs[i]
+        rest = self.bound(i + 1, (r, leg))
+        done = id(r) in self.moved or id(leg) in self.moved
+        if done:  # resolved by an earlier move: the other side stays, if it can
+            self._hold(i, cost, [s for s in (r, leg) if id(s) not in self.moved
+                                 and id(s) not in self.stay and self.last[id(s)] <= i])
+        for c, _, s, slot in self._options(r, leg):
+            # best_cost may drop inside the loop: the bound tightens as better plans turn up
+            if cost + c + rest >= self.best_cost or self.nodes > self.budget:
+                break
+            self._try(i, cost, rest, s, leg if s is r else r, slot)
+        # leave this conflict without a move: both sessions stay where they are
+        if done or cost + _W_OPEN + rest >= self.best_cost or self.nodes > self.budget:
+            return
+        self._hold(i, cost + _W_OPEN, [s for s in (r, leg) if id(s) not in self.stay])
+
+    def _complete(self, cost: int) -> None:
+        """A complete plan: the new incumbent if it is cheaper and every session it leaves
+        where it is still fits."""
+        if cost < self.best_cost and self.undecided_ok():
+            self.best_cost = cost
+            self.best_plan = dict(self.moved)
+
+    def _options(self, r: Session, leg: Session) -> list[tuple[int, int, Session, Slot]]:
+        """Every move that could resolve the conflict, cheapest first; ties go to the run,
+        then the earlier slot, so the same calendar gives the same plan."""
+        options: list[tuple[int, int, Session, Slot]] = []
+        for k, s in enumerate((r, leg)):
+            if s.movable and id(s) not in self.stay and id(s) not in self.moved:
+                options.extend((slot.cost, k, s, slot) for slot in s.candidates)
+        options.sort(key=lambda o: (o[0], o[1], o[3].start))
+        return options
+
+    def _try(self, i: int, cost: int, rest: int, s: Session, other: Session,
+             slot: Slot) -> None:
+        """Move ``s`` to ``slot`` and recurse; if it lands where ``other`` (still free to
+        move) is now, the two trade places: ``other`` must move too."""
+        free = other.movable and id(other) not in self.stay and id(other) not in self.moved
+        if not self.fits(s, slot, i, skip=other if free else None):
+            return
+        self._place(s, slot)
+        if free and id(other) in self.clash_cache[(id(s), slot.start)]:
+            self._swap(i, cost + slot.cost, rest, other)
+        else:
+            self.dfs(i + 1, cost + slot.cost)
+        self._unplace(s)
+
+    def _swap(self, i: int, cost: int, rest: int, other: Session) -> None:
+        """The move just made clashes with ``other`` where it is: move it too."""
+        for slot in other.candidates:
+            if cost + slot.cost + rest >= self.best_cost or self.nodes > self.budget:
+                break
+            if not self.fits(other, slot, i):
+                continue
+            self._place(other, slot)
+            self.dfs(i + 1, cost + slot.cost)
+            self._unplace(other)
+
+    def _hold(self, i: int, cost: int, sides: list[Session]) -> None:
+        """Recurse with ``sides`` staying where they are from here on, if that fits the
+        moves made so far."""
+        if not all(self.stays_ok(s) for s in sides):
+            return
+        self.stay.update(id(s) for s in sides)
+        self.dfs(i + 1, cost)
+        self.stay.difference_update(id(s) for s in sides)
+
+    def _place(self, s: Session, slot: Slot) -> None:
+        self.moved[id(s)] = slot
+        self.pos[id(s)] = _Pos(slot.start, slot.end, slot.day, True)
+
+    def _unplace(self, s: Session) -> None:
+        del self.moved[id(s)]
+        self.pos[id(s)] = self.original[id(s)]
 
 
 # ---- the suggestions' words --------------------------------------------------------------
