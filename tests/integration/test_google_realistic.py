@@ -205,6 +205,29 @@ def test_a_new_machine_keeps_the_users_deletion(genv):  # noqa: F811
     assert genv.emu.get_event(cal, gone)["status"] == "cancelled"
 
 
+def test_a_new_machine_keeps_the_users_edit(genv):  # noqa: F811
+    """The fingerprint written inside the event tells the user's edit from an outdated
+    suggestion of ours even with no ledger: it is not rewritten, nor deleted later."""
+    leg, _ = leg_and_tempo(genv.emu)
+    report = sync_once(genv.settings(), NOW)
+    cal = genv.suggestions_calendar()
+    mine = report.suggestions[0].id
+    genv.emu.user_edit(cal, mine, summary="Easy spin on the bike instead")
+    for p in genv.state_dir.iterdir():  # a new machine with only the token
+        if p.name != "google-token.json":
+            p.unlink()
+    again = sync_once(genv.settings(), NOW + timedelta(hours=1))
+    assert again.ok, again.errors
+    assert genv.emu.get_event(cal, mine)["summary"] == "Easy spin on the bike instead"
+    assert any("edited by you" in n for n in again.notes)
+    # the conflict goes away (the leg day moves): still the user's, kept
+    genv.emu.user_edit("primary", leg["id"], start={"dateTime": at(-2, 18).isoformat()},
+                       end={"dateTime": at(-2, 19).isoformat()})
+    sync_once(genv.settings(), NOW + timedelta(hours=2))
+    kept = genv.emu.get_event(cal, mine)
+    assert kept["status"] != "cancelled" and kept["summary"] == "Easy spin on the bike instead"
+
+
 def test_an_insert_meeting_the_users_tombstone_does_not_patch_it_back(genv, state):  # noqa: F811
     """The tombstone is not listed (Google drops old ones from lists) but its id is
     taken: the insert gets 409, and the event the user deleted stays deleted."""

@@ -119,8 +119,7 @@ def _want(out: Plan, ctx: _Context, s: Suggestion, led: LedgerEntry | None,
         out.ledger.append((s.id, "dismissed"))
         out.notes.append(f"“{s.title}” was deleted by you; it stays dismissed")
         return
-    if led is not None and ctx.user_editable and h is not None and \
-            h.fingerprint != led.fingerprint:
+    if present and _edited(ctx, led, h):
         out.ledger.append((s.id, "edited"))
         out.notes.append(f"“{s.title}” was edited by you; it is yours now")
         return
@@ -133,12 +132,20 @@ def _want(out: Plan, ctx: _Context, s: Suggestion, led: LedgerEntry | None,
         out.actions.append(Action("create", ctx.target, s.id, s, "new conflict"))
 
 
+def _edited(ctx: _Context, led: LedgerEntry | None, h: Held) -> bool:
+    """Whether the user changed the event the sink holds: it differs from what the ledger
+    says was written, or from the fingerprint written inside it (a new machine sees that)."""
+    return ctx.user_editable and (
+        (led is not None and h.fingerprint != led.fingerprint)
+        or (bool(h.written) and h.fingerprint != h.written))
+
+
 def _unwanted(out: Plan, ctx: _Context, sid: str, led: LedgerEntry | None,
               h: Held | None) -> None:
     """What to do about one suggestion the sink or the ledger holds that is not wanted."""
     present = h is not None and not h.deleted
-    ours_as_written = present and (not ctx.user_editable or led is None
-                                   or h.fingerprint == led.fingerprint)
+    edited = present and _edited(ctx, led, h)
+    ours_as_written = present and not edited
     if led is None and h is not None and h.owner and ctx.owner and h.owner != ctx.owner:
         return  # another config's suggestion: its own syncs look after it
     if sid in ctx.dismissed:
@@ -158,10 +165,10 @@ def _unwanted(out: Plan, ctx: _Context, sid: str, led: LedgerEntry | None,
         return
     if ours_as_written:
         out.actions.append(Action("delete", ctx.target, sid, None, "conflict resolved"))
-    elif present and led is not None:
+    elif edited:
         # edited by the user: theirs, kept; the ledger remembers it, or a later sync
         # would take it for an unknown event of ours and delete it
-        if led.status != "edited":
+        if led is None or led.status != "edited":
             out.ledger.append((sid, "edited"))
     elif led is not None:
         out.ledger.append((sid, None))

@@ -42,6 +42,9 @@ class Held:
     start: datetime | None = None
     #: the config that wrote it (Settings.config_id), where the sink records it
     owner: str | None = None
+    #: the fingerprint the tool wrote, kept inside the event where the sink can (Google,
+    #: CalDAV): a difference from ``fingerprint`` is the user's edit, seen without a ledger
+    written: str = ""
 
 
 class Sink(Protocol):

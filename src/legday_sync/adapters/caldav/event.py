@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from ...core.model import Suggestion, digest
+from ...core.model import Suggestion, fingerprint
 from ...core.ports import Held
 from ..ics.sink import PRODID, PROP_FP, PROP_ID, PROP_KIND, PROP_OWNER, PROP_RUN
 from .client import Resource
@@ -73,9 +73,9 @@ def to_held(r: Resource) -> Held | None:
         except (KeyError, AssertionError, ValueError):
             # made all-day, or its end removed, on the phone: an edit
             return Held(sid, "edited", start=run_start)
-        fp = digest(start.isoformat(), end.isoformat(), str(ev.get("SUMMARY", "")),
-                    str(ev.get("DESCRIPTION", "")))
-        return Held(sid, fp, start=run_start, owner=str(ev.get(PROP_OWNER, "")) or None)
+        fp = fingerprint(start, end, str(ev.get("SUMMARY", "")), str(ev.get("DESCRIPTION", "")))
+        return Held(sid, fp, start=run_start, owner=str(ev.get(PROP_OWNER, "")) or None,
+                    written=str(ev.get(PROP_FP, "")))
     return None
 
 
@@ -85,12 +85,7 @@ def edited_by_user(r: Resource) -> bool:
     held = to_held(r)
     if held is None:
         return True
-    try:
-        written = next((str(ev.get(PROP_FP, "")) for ev in
-                        icalendar.Calendar.from_ical(r.data).walk("VEVENT")), "")
-    except ValueError:
-        return True
-    return bool(written) and written != held.fingerprint
+    return bool(held.written) and held.written != held.fingerprint
 
 
 def sequence(r: Resource) -> int:

@@ -52,6 +52,8 @@ PROP_RUN = "legday_sync_run"
 PROP_KIND = "legday_sync_kind"
 #: which config wrote the event (Settings.config_id): another config's sync leaves it alone
 PROP_OWNER = "legday_sync_config"
+#: the fingerprint of what was written: an edit shows even to a machine with no ledger
+PROP_FP = "legday_sync_fingerprint"
 #: the calendar's description carries this, to find it again after a crash
 CALENDAR_MARKER = "legday-sync:"
 #: what follows the suggestion's own description in the event (not part of its fingerprint)
@@ -433,7 +435,8 @@ def event_body(s: Suggestion, owner: str = "", tz_name: str = "UTC") -> dict[str
         "reminders": {"useDefault": False, "overrides": []},
         "extendedProperties": {"private": {
             MARKER: s.id, PROP_RUN: s.run.start.astimezone(UTC).isoformat(),
-            PROP_KIND: s.kind, **({PROP_OWNER: owner} if owner else {})}},
+            PROP_KIND: s.kind, PROP_FP: s.fingerprint,
+            **({PROP_OWNER: owner} if owner else {})}},
     }
 
 
@@ -477,7 +480,7 @@ def to_held(item: dict, tz_name: str = "UTC") -> Held | None:
         description = head
     held = fingerprint(start, end, item.get("summary", ""), description)
     return Held(str(sid), held, start=_run_start(private),
-                owner=private.get(PROP_OWNER) or None)
+                owner=private.get(PROP_OWNER) or None, written=private.get(PROP_FP, ""))
 
 
 def _run_start(private: dict) -> datetime | None:
