@@ -190,8 +190,10 @@ def test_a_new_user_with_a_caldav_account(server: Server, tmp_path: Path) -> Non
     acted = {a["suggestion_id"] for a in json.loads(moved.stdout)["actions"]
              if a["target"] == "caldav"}
     assert deleted not in acted  # the server keeps the user's deletions
-    # the edit shows in the event itself: planned as an update, refused by the sink
-    assert f"{edited[:8]} was edited by you" in " ".join(json.loads(moved.stdout)["notes"])
+    # the edit shows in the event itself (the fingerprint written inside it): seen while
+    # planning, so no update is even planned for it
+    assert edited not in acted
+    assert "was edited by you; it is yours now" in " ".join(json.loads(moved.stdout)["notes"])
     assert suggestions_on_phone(server) == after_phone
     assert json.loads(sync(cfg, "sync", "--json").stdout)["actions"] == []
 
