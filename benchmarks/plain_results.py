@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from benchmarks import plain_pipeline
+from legday_sync.adapters.ics.source import _categories, _text  # how the tool reads fields
 from legday_sync.core.classify import Classifier, classify_all, without_duplicates
 from legday_sync.core.judge import cut, widened
 from legday_sync.core.model import Conflict, Event, Window, Workout
@@ -42,26 +43,6 @@ def _utc(value: date | datetime, tz: ZoneInfo) -> datetime:
             value = value.replace(tzinfo=tz)
         return value.astimezone(UTC)
     return datetime.combine(value, time(0), tzinfo=tz).astimezone(UTC)
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _categories(value: object) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    out: list[str] = []
-    for item in value if isinstance(value, list) else [value]:
-        cats = getattr(item, "cats", None)
-        if cats is None:
-            cats = str(item).split(",")
-        out.extend(str(c).strip() for c in cats if str(c).strip())
-    return tuple(out)
 
 
 def to_events(components: Iterable, *, source: str, tz: ZoneInfo) -> list[Event]:
