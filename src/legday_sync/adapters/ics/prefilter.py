@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ...core.model import ICS_MARKER
+from . import one_off
 from .rrule_skip import ends_before, parse_rule
 
 __all__ = ["MARGIN", "Prefiltered", "decode", "prefilter"]
@@ -266,6 +267,8 @@ class Prefiltered:
     text: str
     kept: int
     dropped: int
+    #: kept one-off events taken out of ``text`` (``prefilter(..., direct=True)``)
+    direct: one_off.Direct | None = None
 
 
 def _overlaps(a: tuple[datetime, datetime], lo: datetime, hi: datetime) -> bool:
@@ -326,13 +329,17 @@ _LINES = re.compile(
 _DROPPABLE = frozenset({"VTODO", "VJOURNAL", "VFREEBUSY"})
 
 
-def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
+def prefilter(
+    text: str, start: datetime, end: datetime, *, direct: bool = False
+) -> Prefiltered | None:
     """Drop the VEVENTs that can't have an occurrence near [start, end).
 
     Returns None when the text's structure is unusual (not exactly one
     VCALENDAR, unbalanced BEGIN/END): the caller then parses everything.
     Only top-level VEVENTs are ever dropped; VTIMEZONEs and calendar
     properties stay. VTODO/VJOURNAL/VFREEBUSY are dropped (never expanded).
+    ``direct``: also take the kept plain one-off events out of the text, read
+    (``one_off``), into ``Prefiltered.direct``.
     """
     scanned = _scan(text)
     if scanned is None:
@@ -341,7 +348,25 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     lo = start.astimezone(UTC).replace(tzinfo=None) - MARGIN
     hi = end.astimezone(UTC).replace(tzinfo=None) + MARGIN
     dropped = _decide(comps, lo, hi, utc_moves, drop)
+    if direct:
+        return _rewrite_direct(text, comps, drop, dropped, utc_moves)
     return _rewrite(text, comps, drop, dropped)
+
+
+def _rewrite_direct(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
+                    dropped: int, utc_moves: bool) -> Prefiltered:
+    """``_rewrite`` that also takes the kept one-offs out of the text, when what is left
+    for icalendar shows that to be safe (see ``one_off.floating_zone``)."""
+    found = one_off.take(text, comps, set(drop))
+    if not found:
+        return _rewrite(text, comps, drop, dropped)
+    result = _rewrite(text, comps, drop + [span for _, span in found], dropped)
+    kept = len(comps) - dropped
+    safe, zone = one_off.floating_zone(result.text, kept - len(found), utc_moves)
+    if not safe:
+        return _rewrite(text, comps, drop, dropped)
+    result.direct = one_off.Direct([one for one, _ in found], kept, zone)
+    return result
 
 
 def _scan(text: str) -> tuple[list[_Comp], list[tuple[int, int]], bool] | None:

@@ -1,0 +1,372 @@
+"""Plain one-off VEVENTs read straight from the text, without icalendar.
+
+Most kept events of a real calendar are one-offs: no recurrence, no subcomponent, a UID
+nothing else shares. Parsing them with icalendar and passing them through x-wr-timezone
+and recurring-ical-events only to get one ``Event`` each is the biggest cost after the
+prefilter. ``read`` turns such a block into a ``OneOff`` (what the reference pipeline
+would make of it, in two steps: this text-only reading, then ``to_event`` with the
+default zone), or says "not sure" (None): then the block stays in the text for
+icalendar. It accepts only shapes whose reading by icalendar 7, x-wr-timezone,
+recurring-ical-events and ``source._Expander`` was checked; anything else falls back.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from ...core.model import ICS_MARKER, Event
+
+if TYPE_CHECKING:
+    from .prefilter import _Comp
+
+__all__ = ["Direct", "OneOff", "read", "take", "to_event"]
+
+#: NAME(;PARAM=value|"quoted")*:value, with nothing icalendar would read differently
+#: before the value (no backslash, no stray quote)
+_LINE = re.compile(
+    r'([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=(?:"[^"]*"|[^";:,\\]*)(?:,(?:"[^"]*"|[^";:,\\]*))*)*):(.*)',
+    re.DOTALL,
+)
+#: the parameters accepted on a property that is read: single plain tokens or quoted text
+_SAFE_PARAMS = re.compile(r'(?:;[A-Za-z0-9-]+=(?:"[^"\\^]*"|[A-Za-z0-9_./+@-]+))*')
+_PARAM = re.compile(r';([A-Za-z0-9-]+)=("[^"]*"|[^";]*)')
+_ZONE_KEY = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)")
+_DURATION = re.compile(r"P(?:(\d+)W|(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)")
+_ESCAPE = re.compile(r"\\([\\,;:nN])")
+
+#: properties that make an event more than a one-off (or change its occurrences)
+_NOT_ONE_OFF = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID",
+                          "BEGIN", "END"})
+#: properties read here that must appear at most once
+_ONCE = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "STATUS", "TRANSP"})
+_TEXTS = ("SUMMARY", "DESCRIPTION", "URL")
+_READ = frozenset({*_ONCE, *_TEXTS, "CATEGORIES", ICS_MARKER})
+
+#: a local time: (wall clock or date, zone) with zone None (floating), "UTC" or a key
+_Time = tuple[date, str | None]
+
+
+class _Unsure(Exception):
+    """A shape this reader doesn't read with certainty: icalendar reads the block."""
+
+
+@dataclass(frozen=True, slots=True)
+class OneOff:
+    """What one plain VEVENT block says, before the default zone is known."""
+
+    ordinal: int  # its place among the kept top-level VEVENTs (for the zone sample)
+    tzid: str | None  # DTSTART's TZID
+    event: bool  # False: cancelled or the tool's own (no event, but still a VEVENT)
+    uid: str = ""
+    start: _Time = (date.min, None)
+    end: _Time | None = None
+    duration: timedelta | None = None
+    title: str = ""
+    categories: tuple[str, ...] = ()
+    description: str = ""
+    transparent: bool = False
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Direct:
+    """The one-offs taken out of a prefiltered text, and what reading them needs."""
+
+    one_offs: list[OneOff]
+    kept: int  # top-level VEVENTs kept (direct or left in the text)
+    floating_zone: str | None  # X-WR-TIMEZONE: where floating times live
+
+
+# --- reading a block ---------------------------------------------------------------------
+
+
+def read(block: str, ordinal: int = 0) -> OneOff | None:
+    """One top-level VEVENT block (unfolded, ``\\n`` line ends) -> a ``OneOff``, or None
+    when not sure."""
+    try:
+        return _read(block, ordinal)
+    except (_Unsure, ValueError, OverflowError):
+        return None
+
+
+def _read(block: str, ordinal: int) -> OneOff:
+    lines = block.split("\n")
+    if (len(lines) < 3 or lines[0].upper() != "BEGIN:VEVENT"
+            or lines[-1].upper() != "END:VEVENT" or "\n " in block or "\n\t" in block):
+        raise _Unsure("not a plain block")
+    props: dict[str, list[tuple[str, str]]] = {}
+    for line in lines[1:-1]:
+        if not line:
+            continue  # icalendar skips empty lines
+        m = _LINE.fullmatch(line)
+        if m is None:
+            raise _Unsure(line)
+        name = m.group(1).upper()
+        if name in _NOT_ONE_OFF:
+            raise _Unsure(name)
+        if name in _READ:
+            props.setdefault(name, []).append((m.group(2), m.group(3)))
+    for name in _ONCE:
+        if len(props.get(name, ())) > 1:
+            raise _Unsure(f"{name} twice")
+    return _one_off(props, ordinal)
+
+
+def _one_off(props: dict[str, list[tuple[str, str]]], ordinal: int) -> OneOff:
+    uid = _plain(props, "UID")
+    if not uid or uid != uid.strip():
+        raise _Unsure("no UID, or one the reference reads differently")
+    if "DTSTART" not in props:
+        raise _Unsure("no DTSTART")
+    start, tzid = _time(*props["DTSTART"][0])
+    end = duration = None
+    if "DTEND" in props:
+        if "DURATION" in props:
+            raise _Unsure("DTEND and DURATION")
+        end, _ = _time(*props["DTEND"][0])
+        _check_order(start, end)
+    elif "DURATION" in props:
+        duration = _duration(props["DURATION"][0], all_day=start[1] is None
+                             and not isinstance(start[0], datetime))
+    cancelled = _plain(props, "STATUS").strip().upper() == "CANCELLED"
+    if cancelled or ICS_MARKER in props:
+        return OneOff(ordinal, tzid, False)
+    url = _joined(props, "URL")
+    if "\\" in url:
+        raise _Unsure("escapes in URL")
+    return OneOff(
+        ordinal, tzid, True, uid=uid, start=start, end=end, duration=duration,
+        title=_joined(props, "SUMMARY"), categories=_categories(props.get("CATEGORIES", [])),
+        description=_joined(props, "DESCRIPTION"),
+        transparent=_plain(props, "TRANSP").strip().upper() == "TRANSPARENT", url=url,
+    )
+
+
+def _params(raw: str) -> dict[str, str]:
+    """';A=1;B="x"' -> {'A': '1', 'B': '"x"'}; every value must be one safe token."""
+    if not raw:
+        return {}
+    if not _SAFE_PARAMS.fullmatch(raw):
+        raise _Unsure(f"parameters {raw}")
+    out: dict[str, str] = {}
+    for m in _PARAM.finditer(raw):
+        key = m.group(1).upper()
+        if key in out:
+            raise _Unsure(f"{key} twice")
+        out[key] = m.group(2)
+    return out
+
+
+def _plain(props: dict[str, list[tuple[str, str]]], name: str) -> str:
+    """The one value of a text property, unescaped as icalendar does ('' if absent)."""
+    items = props.get(name)
+    if not items:
+        return ""
+    return _text(*items[0])
+
+
+def _joined(props: dict[str, list[tuple[str, str]]], name: str) -> str:
+    """Several lines of one property: ``source._text`` joins them with ', '."""
+    return ", ".join(_text(params, value) for params, value in props.get(name, []))
+
+
+def _text(params: str, value: str) -> str:
+    if "VALUE" in _params(params):  # VALUE= picks another type
+        raise _Unsure("VALUE on a text property")
+    return _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def _categories(items: list[tuple[str, str]]) -> tuple[str, ...]:
+    """``source._categories`` of these lines; icalendar keeps some escapes as written,
+    so any backslash falls back."""
+    out: list[str] = []
+    for params, value in items:
+        if "VALUE" in _params(params) or "\\" in value:
+            raise _Unsure("CATEGORIES with escapes")
+        out.extend(cat.strip() for cat in value.split(",") if cat.strip())
+    return tuple(out)
+
+
+def _time(raw_params: str, value: str) -> tuple[_Time, str | None]:
+    """A DTSTART/DTEND -> ((value, zone), TZID as written)."""
+    params = _params(raw_params)
+    if set(params) - {"TZID", "VALUE"}:
+        raise _Unsure("other parameters on a time")
+    kind = params.get("VALUE", "").upper()
+    tzid = params.get("TZID")
+    if tzid is not None:
+        tzid = tzid[1:-1] if tzid.startswith('"') else tzid
+        if not _known_zone(tzid):
+            raise _Unsure(f"TZID {tzid}")
+    m = _DATE.fullmatch(value)
+    if m is not None:
+        if kind not in ("", "DATE") or tzid is not None:
+            raise _Unsure("a date with a zone or VALUE=DATE-TIME")
+        return (_check_year(date(*map(int, m.groups()))), None), None
+    m = _DATE_TIME.fullmatch(value)
+    if m is None or kind not in ("", "DATE-TIME") or (m.group(7) and tzid is not None):
+        raise _Unsure(value)
+    y, mo, d, hh, mi, ss = map(int, m.groups()[:6])
+    wall = _check_year(datetime(y, mo, d, hh, mi, ss))
+    return (wall, "UTC" if m.group(7) else tzid), tzid
+
+
+def _check_year(value: date) -> date:
+    if not 2 <= value.year <= 9997:  # no overflow at the edges of what datetime holds
+        raise _Unsure("extreme year")
+    return value
+
+
+def _check_order(start: _Time, end: _Time) -> None:
+    """Same kind of value on both sides, and the end not before the start (the
+    reference swaps such ends; not worth reading here)."""
+    (a, a_zone), (b, b_zone) = start, end
+    if isinstance(a, datetime) != isinstance(b, datetime):
+        raise _Unsure("DTSTART and DTEND of different types")
+    if (a_zone is None) != (b_zone is None):
+        raise _Unsure("floating and zoned times mixed")
+    if a_zone is not None and a_zone != b_zone:
+        a_utc, b_utc = _aware(a, a_zone), _aware(b, b_zone)  # type: ignore[arg-type]
+        if b_utc < a_utc:
+            raise _Unsure("ends before it starts")
+    elif b < a:  # type: ignore[operator]
+        raise _Unsure("ends before it starts")
+
+
+def _duration(raw: tuple[str, str], *, all_day: bool) -> timedelta:
+    params, value = raw
+    m = _DURATION.fullmatch(value)
+    if params or m is None or value in ("P", "PT"):
+        raise _Unsure(f"DURATION {value}")
+    w, d, h, mi, s = (int(x) if x else 0 for x in m.groups())
+    if all_day and (h or mi or s or "T" in value):
+        raise _Unsure("a date with a duration in hours")  # the reference makes it timed
+    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+
+
+@cache
+def _known_zone(key: str) -> bool:
+    """Whether icalendar reads this TZID with zoneinfo (an IANA key it knows: then a
+    VTIMEZONE of that name in the file is not used)."""
+    if not _ZONE_KEY.fullmatch(key) or key not in _available():
+        return False
+    try:
+        ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+@cache
+def _available() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+# --- the event ---------------------------------------------------------------------------
+
+
+def _aware(wall: datetime, zone: str) -> datetime:
+    return wall.replace(tzinfo=UTC if zone == "UTC" else ZoneInfo(zone))
+
+
+def _to_utc(value: _Time, default_tz: ZoneInfo, floating: ZoneInfo) -> datetime:
+    wall, zone = value
+    if not isinstance(wall, datetime):
+        return datetime.combine(wall, time(0), tzinfo=default_tz).astimezone(UTC)
+    if zone is None:
+        return wall.replace(tzinfo=floating).astimezone(UTC)
+    return _aware(wall, zone).astimezone(UTC)
+
+
+def to_event(one: OneOff, source: str, default_tz: ZoneInfo,
+             floating_zone: str | None) -> Event | None:
+    """The ``Event`` the reference makes of ``one`` (before the window cut)."""
+    if not one.event:
+        return None
+    # x-wr-timezone moves floating times into the calendar's zone; dates stay
+    floating = ZoneInfo(floating_zone) if floating_zone else default_tz
+    start = _to_utc(one.start, default_tz, floating)
+    wall, zone = one.start
+    if one.end is not None:
+        end = _to_utc(one.end, default_tz, floating)
+    elif isinstance(wall, datetime):
+        aware = _aware(wall, zone) if zone else wall.replace(tzinfo=floating)
+        end = (aware + (one.duration or timedelta(0))).astimezone(UTC)
+    else:
+        days = one.duration if one.duration is not None else timedelta(days=1)
+        end = _to_utc((wall + days, None), default_tz, floating)
+    return Event(
+        source=source, uid=one.uid, start=start, end=max(end, start), title=one.title,
+        all_day=not isinstance(wall, datetime), categories=one.categories,
+        description=one.description, transparent=one.transparent, url=one.url,
+    )
+
+
+# --- taking them out of the prefiltered text ---------------------------------------------
+
+_UID_LINE = re.compile(r"^UID[;:](.*)$", re.MULTILINE | re.IGNORECASE)
+_VEVENT_LINE = re.compile(r"^BEGIN:VEVENT", re.MULTILINE | re.IGNORECASE)
+_XWR_LINE = re.compile(r"^X-WR-TIMEZONE[;:].*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _uid_key(raw: str) -> str:
+    return _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), raw).strip()
+
+
+def take(text: str, comps: list[_Comp], dropped: set[tuple[int, int]]
+         ) -> list[tuple[OneOff, tuple[int, int]]]:
+    """The kept top-level VEVENTs that are plain one-offs, read, with their spans."""
+    uids: dict[str, int] = {}
+    for comp in comps:
+        # an unreadable component's scan stopped early: its UID lines are looked up here
+        raws = [comp.uid] if comp.uid is not None else _UID_LINE.findall(
+            text, comp.first, comp.last)
+        for raw in raws:
+            key = _uid_key(raw)
+            uids[key] = uids.get(key, 0) + 1
+    found: list[tuple[OneOff, tuple[int, int]]] = []
+    ordinal = -1
+    for comp in comps:
+        span = (comp.first, comp.last)
+        if span in dropped:
+            continue
+        ordinal += 1
+        if (comp.unreadable or comp.uid is None or comp.rid is not None or comp.rrules
+                or comp.rdates or uids[_uid_key(comp.uid)] != 1
+                or text[comp.last : comp.last + 2] in ("\n ", "\n\t")):
+            continue
+        one = read(text[comp.first : comp.last], ordinal)
+        if one is not None:
+            found.append((one, span))
+    return found
+
+
+def floating_zone(rest: str, expected_events: int, utc_moves: bool) -> tuple[bool, str | None]:
+    """Whether the direct path is safe for the text icalendar will get (``rest``), and
+    the X-WR-TIMEZONE that x-wr-timezone will apply.
+
+    Unsafe: a VEVENT icalendar would see that the scan didn't (nested ones may share a
+    UID), or an X-WR-TIMEZONE the reference would not read as one plain zone key."""
+    if len(_VEVENT_LINE.findall(rest)) != expected_events:
+        return False, None
+    lines = _XWR_LINE.findall(rest)
+    if not utc_moves:
+        return not lines, None
+    if len(lines) != 1:
+        return False, None
+    value = lines[0].partition(":")[2]
+    if lines[0][13] != ":" or not _ZONE_KEY.fullmatch(value):
+        return False, None
+    try:
+        ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False, None
+    return True, value
