@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -45,8 +45,8 @@ _ESCAPE = re.compile(r"\\([\\,;:nN])")
 #: properties that make an event more than a one-off (or change its occurrences)
 _NOT_ONE_OFF = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID",
                           "BEGIN", "END"})
-#: properties read here that must appear at most once
-_ONCE = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "STATUS", "TRANSP"})
+#: properties read here (SEQUENCE: by recurring-ical-events) that must appear at most once
+_ONCE = frozenset({"UID", "DTSTART", "DTEND", "DURATION", "STATUS", "TRANSP", "SEQUENCE"})
 _TEXTS = ("SUMMARY", "DESCRIPTION", "URL")
 _READ = frozenset({*_ONCE, *_TEXTS, "CATEGORIES", ICS_MARKER})
 
@@ -88,16 +88,16 @@ class Direct:
 # --- reading a block ---------------------------------------------------------------------
 
 
-def read(block: str, ordinal: int = 0) -> OneOff | None:
+def read(block: str, ordinal: int = 0, calendar_zone: str | None = None) -> OneOff | None:
     """One top-level VEVENT block (unfolded, ``\\n`` line ends) -> a ``OneOff``, or None
-    when not sure."""
+    when not sure. ``calendar_zone``: the calendar's X-WR-TIMEZONE."""
     try:
-        return _read(block, ordinal)
+        return _read(block, ordinal, calendar_zone)
     except (_Unsure, ValueError, OverflowError):
         return None
 
 
-def _read(block: str, ordinal: int) -> OneOff:
+def _read(block: str, ordinal: int, calendar_zone: str | None) -> OneOff:
     lines = block.split("\n")
     if (len(lines) < 3 or lines[0].upper() != "BEGIN:VEVENT"
             or lines[-1].upper() != "END:VEVENT" or "\n " in block or "\n\t" in block):
@@ -117,10 +117,14 @@ def _read(block: str, ordinal: int) -> OneOff:
     for name in _ONCE:
         if len(props.get(name, ())) > 1:
             raise _Unsure(f"{name} twice")
-    return _one_off(props, ordinal)
+    sequence = props.get("SEQUENCE")
+    if sequence and (sequence[0][0] or not (sequence[0][1].isascii() and sequence[0][1].isdigit())):
+        raise _Unsure("a SEQUENCE recurring-ical-events can't compare")
+    return _one_off(props, ordinal, calendar_zone)
 
 
-def _one_off(props: dict[str, list[tuple[str, str]]], ordinal: int) -> OneOff:
+def _one_off(props: dict[str, list[tuple[str, str]]], ordinal: int,
+             calendar_zone: str | None) -> OneOff:
     uid = _plain(props, "UID")
     if not uid or uid != uid.strip():
         raise _Unsure("no UID, or one the reference reads differently")
@@ -132,7 +136,7 @@ def _one_off(props: dict[str, list[tuple[str, str]]], ordinal: int) -> OneOff:
         if "DURATION" in props:
             raise _Unsure("DTEND and DURATION")
         end, _ = _time(*props["DTEND"][0])
-        _check_order(start, end)
+        _check_order(start, end, calendar_zone)
     elif "DURATION" in props:
         duration = _duration(props["DURATION"][0], all_day=start[1] is None
                              and not isinstance(start[0], datetime))
@@ -225,19 +229,20 @@ def _check_year(value: date) -> date:
     return value
 
 
-def _check_order(start: _Time, end: _Time) -> None:
-    """Same kind of value on both sides, and the end not before the start (the
-    reference swaps such ends; not worth reading here)."""
+def _check_order(start: _Time, end: _Time, calendar_zone: str | None) -> None:
+    """Same kind of value on both sides, and the end not before the start as the
+    expansion sees them (it swaps such ends; not worth reading here)."""
     (a, a_zone), (b, b_zone) = start, end
     if isinstance(a, datetime) != isinstance(b, datetime):
         raise _Unsure("DTSTART and DTEND of different types")
     if (a_zone is None) != (b_zone is None):
         raise _Unsure("floating and zoned times mixed")
-    if a_zone is not None and a_zone != b_zone:
-        a_utc, b_utc = _aware(a, a_zone), _aware(b, b_zone)  # type: ignore[arg-type]
-        if b_utc < a_utc:
-            raise _Unsure("ends before it starts")
-    elif b < a:  # type: ignore[operator]
+    if a_zone is None or not isinstance(a, datetime) or not isinstance(b, datetime):
+        length = b - a  # floating or dates: on the same clock
+    else:
+        moved = ZoneInfo(calendar_zone) if calendar_zone else None
+        length = _local(b, b_zone, UTC, moved) - _local(a, a_zone, UTC, moved)
+    if length < timedelta(0):
         raise _Unsure("ends before it starts")
 
 
@@ -277,13 +282,19 @@ def _aware(wall: datetime, zone: str) -> datetime:
     return wall.replace(tzinfo=UTC if zone == "UTC" else ZoneInfo(zone))
 
 
-def _to_utc(value: _Time, default_tz: ZoneInfo, floating: ZoneInfo) -> datetime:
-    wall, zone = value
-    if not isinstance(wall, datetime):
-        return datetime.combine(wall, time(0), tzinfo=default_tz).astimezone(UTC)
+def _local(value: datetime, zone: str | None, floating: tzinfo,
+           moved: ZoneInfo | None) -> datetime:
+    """A DTSTART/DTEND date-time as the reference has it when it is expanded; ``moved``:
+    the X-WR-TIMEZONE zone."""
     if zone is None:
-        return wall.replace(tzinfo=floating).astimezone(UTC)
-    return _aware(wall, zone).astimezone(UTC)
+        return value.replace(tzinfo=floating)
+    aware = _aware(value, zone)
+    if moved is not None and (aware.tzname() or "").upper() == "UTC":
+        # x-wr-timezone moves UTC times into the calendar's zone, and the expansion drops
+        # the fold: a UTC time in the hour that repeats when clocks go back ends up an
+        # hour early (as the reference has it)
+        aware = aware.astimezone(moved).replace(fold=0)
+    return aware
 
 
 def to_event(one: OneOff, source: str, default_tz: ZoneInfo,
@@ -291,21 +302,32 @@ def to_event(one: OneOff, source: str, default_tz: ZoneInfo,
     """The ``Event`` the reference makes of ``one`` (before the window cut)."""
     if not one.event:
         return None
-    # x-wr-timezone moves floating times into the calendar's zone; dates stay
+    # x-wr-timezone: floating times are in the calendar's zone; dates stay in default_tz
     floating = ZoneInfo(floating_zone) if floating_zone else default_tz
-    start = _to_utc(one.start, default_tz, floating)
+    moved = floating if floating_zone else None
     wall, zone = one.start
-    if one.end is not None:
-        end = _to_utc(one.end, default_tz, floating)
-    elif isinstance(wall, datetime):
-        aware = _aware(wall, zone) if zone else wall.replace(tzinfo=floating)
-        end = (aware + (one.duration or timedelta(0))).astimezone(UTC)
+    if not isinstance(wall, datetime):
+        start = datetime.combine(wall, time(0), tzinfo=default_tz).astimezone(UTC)
+        if one.end is not None:
+            wall = one.end[0]
+        else:
+            wall += one.duration if one.duration is not None else timedelta(days=1)
+        end = datetime.combine(wall, time(0), tzinfo=default_tz).astimezone(UTC)
+        all_day = True
     else:
-        days = one.duration if one.duration is not None else timedelta(days=1)
-        end = _to_utc((wall + days, None), default_tz, floating)
+        local = _local(wall, zone, floating, moved)
+        start = local.astimezone(UTC)
+        if one.end is not None:  # the expansion keeps DTEND - DTSTART as a duration
+            end_local = _local(one.end[0], one.end[1], floating, moved)  # type: ignore[arg-type]
+            duration = end_local - local  # Python: wall clocks if the zone is the same
+        else:
+            duration = one.duration or timedelta(0)
+        # a duration runs on the start's local clock
+        end = (local + duration).astimezone(UTC)
+        all_day = False
     return Event(
         source=source, uid=one.uid, start=start, end=max(end, start), title=one.title,
-        all_day=not isinstance(wall, datetime), categories=one.categories,
+        all_day=all_day, categories=one.categories,
         description=one.description, transparent=one.transparent, url=one.url,
     )
 
@@ -321,8 +343,8 @@ def _uid_key(raw: str) -> str:
     return _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), raw).strip()
 
 
-def take(text: str, comps: list[_Comp], dropped: set[tuple[int, int]]
-         ) -> list[tuple[OneOff, tuple[int, int]]]:
+def take(text: str, comps: list[_Comp], dropped: set[tuple[int, int]],
+         calendar_zone: str | None) -> list[tuple[OneOff, tuple[int, int]]]:
     """The kept top-level VEVENTs that are plain one-offs, read, with their spans."""
     uids: dict[str, int] = {}
     for comp in comps:
@@ -343,30 +365,37 @@ def take(text: str, comps: list[_Comp], dropped: set[tuple[int, int]]
                 or comp.rdates or uids[_uid_key(comp.uid)] != 1
                 or text[comp.last : comp.last + 2] in ("\n ", "\n\t")):
             continue
-        one = read(text[comp.first : comp.last], ordinal)
+        one = read(text[comp.first : comp.last], ordinal, calendar_zone)
         if one is not None:
             found.append((one, span))
     return found
 
 
-def floating_zone(rest: str, expected_events: int, utc_moves: bool) -> tuple[bool, str | None]:
-    """Whether the direct path is safe for the text icalendar will get (``rest``), and
-    the X-WR-TIMEZONE that x-wr-timezone will apply.
-
-    Unsafe: a VEVENT icalendar would see that the scan didn't (nested ones may share a
-    UID), or an X-WR-TIMEZONE the reference would not read as one plain zone key."""
-    if len(_VEVENT_LINE.findall(rest)) != expected_events:
-        return False, None
-    lines = _XWR_LINE.findall(rest)
+def calendar_zone(head: str, utc_moves: bool) -> tuple[bool, str | None]:
+    """The X-WR-TIMEZONE in the calendar's head (the text before its first VEVENT), and
+    whether it is one the reference reads as a plain zone key (else: no direct path)."""
+    lines = _XWR_LINE.findall(head)
     if not utc_moves:
         return not lines, None
-    if len(lines) != 1:
+    if len(lines) != 1 or lines[0][13] != ":":
         return False, None
-    value = lines[0].partition(":")[2]
-    if lines[0][13] != ":" or not _ZONE_KEY.fullmatch(value):
+    value = lines[0][14:]
+    if not _ZONE_KEY.fullmatch(value):
         return False, None
     try:
         ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return False, None
     return True, value
+
+
+def safe(rest: str, expected_events: int, zone: str | None) -> bool:
+    """Whether the text icalendar will get (``rest``) shows the direct path to be safe:
+    every VEVENT in it is one the scan saw (a nested one may share a UID), and its only
+    X-WR-TIMEZONE is the one ``calendar_zone`` read."""
+    if len(_VEVENT_LINE.findall(rest)) != expected_events:
+        return False
+    lines = _XWR_LINE.findall(rest)
+    if zone is None:
+        return not lines
+    return len(lines) == 1 and lines[0][13] == ":" and lines[0][14:] == zone

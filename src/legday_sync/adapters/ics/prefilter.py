@@ -357,13 +357,13 @@ def _rewrite_direct(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
                     dropped: int, utc_moves: bool) -> Prefiltered:
     """``_rewrite`` that also takes the kept one-offs out of the text, when what is left
     for icalendar shows that to be safe (see ``one_off.floating_zone``)."""
-    found = one_off.take(text, comps, set(drop))
+    readable, zone = one_off.calendar_zone(text[: comps[0].first] if comps else "", utc_moves)
+    found = one_off.take(text, comps, set(drop), zone) if readable else []
     if not found:
         return _rewrite(text, comps, drop, dropped)
     result = _rewrite(text, comps, drop + [span for _, span in found], dropped)
     kept = len(comps) - dropped
-    safe, zone = one_off.floating_zone(result.text, kept - len(found), utc_moves)
-    if not safe:
+    if not one_off.safe(result.text, kept - len(found), zone):
         return _rewrite(text, comps, drop, dropped)
     result.direct = one_off.Direct([one for one, _ in found], kept, zone)
     return result
@@ -457,7 +457,8 @@ def _rewrite(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
     edits = [(first, last, "") for first, last in drop]
     dropped_spans = set(drop)
     for comp in comps:
-        if comp.uid is not None and (comp.first, comp.last) not in dropped_spans:
+        # a blank UID is invented from a hash of the whole component: keep it whole
+        if comp.uid and (comp.first, comp.last) not in dropped_spans:
             block = text[comp.first : comp.last]
             lean = _lean(block)
             if len(lean) != len(block):
@@ -480,13 +481,16 @@ def _rewrite(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
 _USED = ("BEGIN", "END", "UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE",
          "EXRULE", "RECURRENCE-ID", "SEQUENCE", "STATUS", "SUMMARY", "DESCRIPTION",
          "CATEGORIES", "TRANSP", "URL", ICS_MARKER)
+_UNUSED = r"^(?:(?!(?:" + "|".join(map(re.escape, _USED)) + r")[;:])[A-Za-z0-9-]+[;:][^\n]*"
 _UNUSED_LINE = re.compile(
-    r"^(?:(?!(?:" + "|".join(map(re.escape, _USED)) + r")[;:])[A-Za-z0-9-]+[;:][^\n]*"
+    _UNUSED
     # STATUS and TRANSP are read only for CANCELLED and TRANSPARENT: their other values
-    # say what their absence says
-    r"|STATUS:(?:CONFIRMED|TENTATIVE)[ \t]*|TRANSP:OPAQUE[ \t]*)\n",
+    # say what their absence says (unless there are several: then all are read as a list)
+    + r"|STATUS:(?:CONFIRMED|TENTATIVE)[ \t]*|TRANSP:OPAQUE[ \t]*)\n",
     re.MULTILINE | re.IGNORECASE,
 )
+_UNUSED_ONLY = re.compile(_UNUSED + r")\n", re.MULTILINE | re.IGNORECASE)
+_STATUS_OR_TRANSP = re.compile(r"^(STATUS|TRANSP)[;:]", re.MULTILINE | re.IGNORECASE)
 _BEGIN_LINE = re.compile(r"^BEGIN:", re.MULTILINE | re.IGNORECASE)
 _LEAN_MAX = 64 * 1024
 
@@ -497,6 +501,9 @@ def _lean(block: str) -> str:
     huge ones (a 50 MB description): the savings are in the many small events."""
     if len(block) > _LEAN_MAX or _BEGIN_LINE.search(block, 1):
         return block
+    names = [name.upper() for name in _STATUS_OR_TRANSP.findall(block)]
+    if len(names) != len(set(names)):
+        return _UNUSED_ONLY.sub("", block)
     return _UNUSED_LINE.sub("", block)
 
 

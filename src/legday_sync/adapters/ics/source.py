@@ -245,14 +245,39 @@ def parse_ics(
             "the calendar is truncated (no END:VCALENDAR)",
             fix="the file or download was cut short; try again or re-export it",
         )
+    full = text
     direct: Direct | None = None
     if use_prefilter:
-        try:
-            reduced = prefilter(text, window.start, window.end, direct=True)
-        except Exception:  # the fast path is an optimisation: never let it fail a source
-            reduced = None
-        if reduced is not None:
-            text, direct = reduced.text, reduced.direct
+        text, direct = _reduce(full, window, direct=True)
+    calendars, messages = _parse(text, source)
+    if direct is not None and not _as_scanned(calendars, direct):
+        # icalendar read the structure otherwise than the prefilter's scan (odd BEGIN
+        # lines): the direct path can't be trusted; parse as without it
+        text, direct = _reduce(full, window, direct=False)
+        calendars, messages = _parse(text, source)
+    warnings.extend(messages)
+    events: list[Event] = []
+    for cal in calendars:  # just one when there are direct events (_as_scanned)
+        expander = _Expander(source, default_tz, warnings, fast=use_prefilter, direct=direct)
+        events.extend(expander.run(cal, window))
+    events.sort(key=_sort_key)
+    return events, warnings
+
+
+def _reduce(text: str, window: Window, *, direct: bool) -> tuple[str, Direct | None]:
+    """The prefiltered text (the whole text if the prefilter gives up), and the one-off
+    events taken out of it."""
+    try:
+        reduced = prefilter(text, window.start, window.end, direct=direct)
+    except Exception:  # the fast path is an optimisation: never let it fail a source
+        reduced = None
+    if reduced is None:
+        return text, None
+    return reduced.text, reduced.direct
+
+
+def _parse(text: str, source: str) -> tuple[list[icalendar.Calendar], list[str]]:
+    """icalendar's VCALENDARs of ``text``, and its warnings."""
     try:
         with warnings_module.catch_warnings(record=True) as caught:
             warnings_module.simplefilter("always")
@@ -261,18 +286,19 @@ def parse_ics(
         raise SourceError(
             source, f"not a valid iCalendar file: {_short(exc)}", fix=_NOT_ICS_FIX
         ) from None
-    for message in dict.fromkeys(str(w.message) for w in caught):
-        warnings.append(message)
+    messages = list(dict.fromkeys(str(w.message) for w in caught))
     calendars = [c for c in calendars if getattr(c, "name", "") == "VCALENDAR"]
     if not calendars:
         raise SourceError(source, "no VCALENDAR in the file", fix=_NOT_ICS_FIX)
-    events: list[Event] = []
-    for n, cal in enumerate(calendars):  # one, when the prefilter worked
-        expander = _Expander(source, default_tz, warnings, fast=use_prefilter,
-                             direct=direct if n == 0 else None)
-        events.extend(expander.run(cal, window))
-    events.sort(key=_sort_key)
-    return events, warnings
+    return calendars, messages
+
+
+def _as_scanned(calendars: list[icalendar.Calendar], direct: Direct) -> bool:
+    """Whether icalendar found the VEVENTs the prefilter's scan left in the text."""
+    if len(calendars) != 1:
+        return False
+    found = sum(1 for comp in calendars[0].walk() if comp.name == "VEVENT")
+    return found == direct.kept - len(direct.one_offs)
 
 
 class _Expander:
