@@ -18,8 +18,9 @@ from legday_sync.adapters.ics.source import parse_ics
 from legday_sync.core.model import ICS_MARKER, Window
 from legday_sync.errors import SourceError
 
-#: around the end of summer time in Europe (27 Oct) and the US (3 Nov is later: 2 h apart)
-BASE = datetime(2024, 10, 26, 12)
+#: around the end of summer time in Europe (27 Oct; the US's on 3 Nov is a week later,
+#: a P1W apart) and the start of it in Europe (31 Mar)
+BASES = (datetime(2024, 10, 26, 12), datetime(2024, 3, 30, 12))
 ZONES = ("Europe/Berlin", "America/New_York", "UTC", "Pacific/Kiritimati")
 
 BOGUS_NEW_YORK = """BEGIN:VTIMEZONE
@@ -33,11 +34,11 @@ END:VTIMEZONE"""
 CUSTOM = BOGUS_NEW_YORK.replace("America/New_York", "Custom/Zone")
 
 
-def _wall(minutes: int) -> datetime:
+def _wall(base: datetime, minutes: int) -> datetime:
     # events start 12-30 h after BASE (across the change of clocks in Berlin) and windows
     # start 0-36 h after it: nothing is far enough from a window for the prefilter to
     # drop it (its 2-day margin), so the reference sees the same events
-    return BASE + timedelta(hours=12, minutes=minutes)
+    return base + timedelta(hours=12, minutes=minutes)
 
 
 PLAIN_TIMES = ("date", "value-date", "floating", "utc", "berlin", "new-york", "quoted",
@@ -47,8 +48,8 @@ ODD_TIMES = ("windows", "unknown", "custom", "tzid-and-z", "value-date-on-time",
 
 
 @st.composite
-def times(draw: st.DrawFn, name: str, plain: bool) -> str:
-    wall = _wall(draw(st.integers(0, 12 * 18)) * 5)
+def times(draw: st.DrawFn, name: str, plain: bool, base: datetime) -> str:
+    wall = _wall(base, draw(st.integers(0, 12 * 18)) * 5)
     shape = draw(st.sampled_from(PLAIN_TIMES if plain else PLAIN_TIMES + ODD_TIMES))
     day, clock = wall.strftime("%Y%m%d"), wall.strftime("%Y%m%dT%H%M%S")
     return {
@@ -78,11 +79,13 @@ ODD_DURATIONS = ("-PT1H", "-P1D", "+PT1H", "PT", "P", "P1DT", "PT1H;X=1")
 NOISE = ('ATTENDEE;CN="A, B":mailto:a@b.c', "LOCATION:Room\\, 1", "X-FOO;X-P=1:bar",
          "DTSTAMP:20240101T000000Z", "SEQUENCE:2", "GEO:bad", "X-WR-TIMEZONE:Asia/Tokyo",
          "STATUS:CONFIRMED", "TRANSP:OPAQUE", "TRANSP:TRANSPARENT", "STATUS: Cancelled ")
+#: {t}: a time near the events (far ones would be dropped by the prefilter, which then
+#: misses the reference's warnings about them: not what this test is about)
 ODD = ("STATUS:CANCELLED", "STATUS:cancelled", "TRANSP:transparent", f"{ICS_MARKER}:1",
-       "RRULE:FREQ=DAILY;COUNT=2", "RECURRENCE-ID:20241027T080000Z",
-       "EXDATE:20241027T080000Z", "RDATE:20241028", "SEQUENCE:x", "SEQUENCE;X=1:1",
+       "RRULE:FREQ=DAILY;COUNT=2", "RECURRENCE-ID:{t}Z",
+       "EXDATE:{t}Z", "RDATE:{t}", "SEQUENCE:x", "SEQUENCE;X=1:1",
        "BEGIN:VALARM\nTRIGGER:-PT5M\nACTION:DISPLAY\nDESCRIPTION:x\nEND:VALARM",
-       "", "  ", "garbage line", "DTSTART:20241027T080000Z", "UID:other")
+       "", "  ", "garbage line", "DTSTART:{t}Z", "UID:other")
 
 
 @st.composite
@@ -96,29 +99,31 @@ def texts(draw: st.DrawFn, name: str, plain: bool) -> list[str]:
 
 
 @st.composite
-def vevent(draw: st.DrawFn, index: int) -> list[str]:
+def vevent(draw: st.DrawFn, index: int, base: datetime) -> list[str]:
     """A VEVENT's lines; ``plain`` ones are shapes the direct reader takes (mostly)."""
     plain = draw(st.integers(0, 2)) > 0
     uids = [f"UID:p{index}", "UID:u1", "UID:u2", "uid:u3", "UID:", "UID: u8", "UID:u\\,9",
             "UID:u,9", "UID;X-P=1:u10"]
     lines = [f"UID:p{index}" if plain else draw(st.sampled_from(uids))]
     if plain or draw(st.integers(0, 12)):
-        lines.append(draw(times("DTSTART", plain)))
+        lines.append(draw(times("DTSTART", plain, base)))
     end = draw(st.sampled_from(["none", "dtend", "duration"] + ([] if plain else ["both"])))
     if end in ("dtend", "both"):
-        lines.append(draw(times("DTEND", plain)))
+        lines.append(draw(times("DTEND", plain, base)))
     if end in ("duration", "both"):
         durations = PLAIN_DURATIONS if plain else PLAIN_DURATIONS + ODD_DURATIONS
         lines.append("DURATION:" + draw(st.sampled_from(durations)))
     for name in ("SUMMARY", "DESCRIPTION", "URL", "CATEGORIES"):
         lines += draw(texts(name, plain))
-    lines += draw(st.lists(st.sampled_from(NOISE if plain else NOISE + ODD), max_size=3))
+    near = _wall(base, 20 * 60).strftime("%Y%m%dT%H%M%S")
+    lines += [line.replace("{t}", near) for line in draw(
+        st.lists(st.sampled_from(NOISE if plain else NOISE + ODD), max_size=3))]
     draw(st.randoms()).shuffle(lines)
     return lines
 
 
 @st.composite
-def calendars(draw: st.DrawFn) -> bytes:
+def calendars(draw: st.DrawFn, base: datetime) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN"]
     lines += draw(st.sampled_from([
         [], [], ["X-WR-TIMEZONE:America/New_York"], ["X-WR-TIMEZONE:Europe/Berlin"],
@@ -127,16 +132,19 @@ def calendars(draw: st.DrawFn) -> bytes:
     if draw(st.booleans()):
         lines += [BOGUS_NEW_YORK, CUSTOM]
     for index in range(draw(st.integers(1, 6))):
-        lines += ["BEGIN:VEVENT", *draw(vevent(index)), "END:VEVENT"]
+        lines += ["BEGIN:VEVENT", *draw(vevent(index, base)), "END:VEVENT"]
     lines.append("END:VCALENDAR")
     end = draw(st.sampled_from(["\r\n", "\n"]))
     return (end.join(lines) + end).encode("utf-8")
 
 
 @st.composite
-def windows(draw: st.DrawFn) -> Window:
-    start = BASE.replace(tzinfo=UTC) + timedelta(minutes=5 * draw(st.integers(0, 12 * 36)))
-    return Window(start, start + timedelta(minutes=5 * draw(st.integers(0, 12 * 30))))
+def cases(draw: st.DrawFn) -> tuple[bytes, Window]:
+    """A calendar and a window that cuts through its events."""
+    base = draw(st.sampled_from(BASES))
+    start = base.replace(tzinfo=UTC) + timedelta(minutes=5 * draw(st.integers(0, 12 * 36)))
+    window = Window(start, start + timedelta(minutes=5 * draw(st.integers(0, 12 * 30))))
+    return draw(calendars(base)), window
 
 
 def _parse(data: bytes, window: Window, tz: ZoneInfo, fast: bool) -> object:
@@ -147,10 +155,11 @@ def _parse(data: bytes, window: Window, tz: ZoneInfo, fast: bool) -> object:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=calendars(), window=windows(), zone=st.sampled_from(ZONES))
+@given(case=cases(), zone=st.sampled_from(ZONES))
 def test_fast_path_equals_the_reference_on_one_off_shapes(
-    data: bytes, window: Window, zone: str
+    case: tuple[bytes, Window], zone: str
 ) -> None:
+    data, window = case
     tz = ZoneInfo(zone)
     assert _parse(data, window, tz, True) == _parse(data, window, tz, False)
 

@@ -501,6 +501,8 @@ def _lean(block: str) -> str:
     huge ones (a 50 MB description): the savings are in the many small events."""
     if len(block) > _LEAN_MAX or _BEGIN_LINE.search(block, 1):
         return block
+    if block[:13].upper() != "BEGIN:VEVENT\n":
+        return block  # 'BEGIN:VEVENT ' is another component to icalendar: a strict one
     names = [name.upper() for name in _STATUS_OR_TRANSP.findall(block)]
     if len(names) != len(set(names)):
         return _UNUSED_ONLY.sub("", block)
