@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
+from operator import attrgetter
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -30,8 +32,9 @@ __all__ = ["Direct", "OneOff", "read", "take", "to_event"]
 #: NAME(;PARAM=value|"quoted")*:value, with nothing icalendar would read differently
 #: before the value (no backslash, no stray quote)
 _LINE = re.compile(
-    r'([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=(?:"[^"]*"|[^";:,\\]*)(?:,(?:"[^"]*"|[^";:,\\]*))*)*):(.*)',
-    re.DOTALL,
+    r'^([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=(?:"[^"\n]*"|[^";:,\\\n]*)'
+    r'(?:,(?:"[^"\n]*"|[^";:,\\\n]*))*)*):(.*)$',
+    re.MULTILINE,
 )
 #: the parameters accepted on a property that is read: single plain tokens or quoted text
 _SAFE_PARAMS = re.compile(r'(?:;[A-Za-z0-9-]+=(?:"[^"\\^]*"|[A-Za-z0-9_./+@-]+))*')
@@ -98,22 +101,21 @@ def read(block: str, ordinal: int = 0, calendar_zone: str | None = None) -> OneO
 
 
 def _read(block: str, ordinal: int, calendar_zone: str | None) -> OneOff:
-    lines = block.split("\n")
-    if (len(lines) < 3 or lines[0].upper() != "BEGIN:VEVENT"
-            or lines[-1].upper() != "END:VEVENT" or "\n " in block or "\n\t" in block):
+    head, _, rest = block.partition("\n")
+    inner, _, tail = rest.rpartition("\n")
+    if (head.upper() != "BEGIN:VEVENT" or tail.upper() != "END:VEVENT" or not inner
+            or "\n " in block or "\n\t" in block or "\n\n" in rest):
         raise _Unsure("not a plain block")
+    rows = _LINE.findall(inner)  # (name, params, value) of each line, at C speed
+    if len(rows) != inner.count("\n") + 1:
+        raise _Unsure("a line that is not a plain property")
     props: dict[str, list[tuple[str, str]]] = {}
-    for line in lines[1:-1]:
-        if not line:
-            continue  # icalendar skips empty lines
-        m = _LINE.fullmatch(line)
-        if m is None:
-            raise _Unsure(line)
-        name = m.group(1).upper()
-        if name in _NOT_ONE_OFF:
-            raise _Unsure(name)
+    for name, params, value in rows:
+        name = name.upper()
         if name in _READ:
-            props.setdefault(name, []).append((m.group(2), m.group(3)))
+            props.setdefault(name, []).append((params, value))
+        elif name in _NOT_ONE_OFF:
+            raise _Unsure(name)
     for name in _ONCE:
         if len(props.get(name, ())) > 1:
             raise _Unsure(f"{name} twice")
@@ -183,8 +185,10 @@ def _joined(props: dict[str, list[tuple[str, str]]], name: str) -> str:
 
 
 def _text(params: str, value: str) -> str:
-    if "VALUE" in _params(params):  # VALUE= picks another type
+    if params and "VALUE" in _params(params):  # VALUE= picks another type
         raise _Unsure("VALUE on a text property")
+    if "\\" not in value:
+        return value
     return _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
 
 
@@ -343,31 +347,38 @@ def _uid_key(raw: str) -> str:
     return _ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), raw).strip()
 
 
-def take(text: str, comps: list[_Comp], dropped: set[tuple[int, int]],
-         calendar_zone: str | None) -> list[tuple[OneOff, tuple[int, int]]]:
-    """The kept top-level VEVENTs that are plain one-offs, read, with their spans."""
-    uids: dict[str, int] = {}
+def _shared_uids(text: str, comps: list[_Comp]) -> set[str]:
+    """The UIDs (as icalendar reads them, unescaped) of more than one component, and
+    the escaped ones (a candidate's UID has no backslash, so it equals no other)."""
+    counts = Counter(map(attrgetter("uid"), comps))  # the scan's UIDs, stripped
+    shared = {uid for uid, n in counts.items() if n > 1 and uid is not None}
+    shared.update(_uid_key(uid) for uid in counts if uid is not None and "\\" in uid)
     for comp in comps:
-        # an unreadable component's scan stopped early: its UID lines are looked up here
-        raws = [comp.uid] if comp.uid is not None else _UID_LINE.findall(
-            text, comp.first, comp.last)
-        for raw in raws:
-            key = _uid_key(raw)
-            uids[key] = uids.get(key, 0) + 1
+        if comp.uid is None:  # an unreadable component's scan may have stopped early
+            shared.update(map(_uid_key, _UID_LINE.findall(text, comp.first, comp.last)))
+    return shared
+
+
+def take(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
+         calendar_zone: str | None) -> list[tuple[OneOff, tuple[int, int]]]:
+    """The kept top-level VEVENTs (not in ``drop``) that are plain one-offs, read, with
+    their spans."""
+    shared = _shared_uids(text, comps)
+    dropped = {first for first, _ in drop}
     found: list[tuple[OneOff, tuple[int, int]]] = []
     ordinal = -1
     for comp in comps:
-        span = (comp.first, comp.last)
-        if span in dropped:
+        if comp.first in dropped:
             continue
         ordinal += 1
-        if (comp.unreadable or comp.uid is None or comp.rid is not None or comp.rrules
-                or comp.rdates or uids[_uid_key(comp.uid)] != 1
+        uid = comp.uid
+        if (not uid or uid in shared or "\\" in uid or comp.unreadable or comp.rid is not None
+                or comp.rrules or comp.rdates
                 or text[comp.last : comp.last + 2] in ("\n ", "\n\t")):
             continue
         one = read(text[comp.first : comp.last], ordinal, calendar_zone)
         if one is not None:
-            found.append((one, span))
+            found.append((one, (comp.first, comp.last)))
     return found
 
 

@@ -358,7 +358,7 @@ def _rewrite_direct(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
     """``_rewrite`` that also takes the kept one-offs out of the text, when what is left
     for icalendar shows that to be safe (see ``one_off.floating_zone``)."""
     readable, zone = one_off.calendar_zone(text[: comps[0].first] if comps else "", utc_moves)
-    found = one_off.take(text, comps, set(drop), zone) if readable else []
+    found = one_off.take(text, comps, drop, zone) if readable else []
     if not found:
         return _rewrite(text, comps, drop, dropped)
     result = _rewrite(text, comps, drop + [span for _, span in found], dropped)
