@@ -235,3 +235,49 @@ def test_the_fast_path_reads_one_offs_directly(monkeypatch: pytest.MonkeyPatch) 
     events, _ = parse_ics(data, window, source="s", default_tz=ZoneInfo("Europe/Berlin"))
     assert seen == [1] and sorted(calls) == ["one", "two"]
     assert [e.title for e in events] == ["direct", "parsed", "parsed", "also"]
+
+
+@pytest.mark.parametrize("direct_first", [True, False])
+def test_the_zone_sample_keeps_the_files_order(direct_first: bool) -> None:
+    """The calendar's zone is the most common DTSTART TZID among its first 500 VEVENTs:
+    one-offs read directly count in their place in the file."""
+    def block(i: int, zone: str, series: bool) -> list[str]:
+        rule = ["RRULE:FREQ=DAILY;COUNT=1"] if series else []
+        return ["BEGIN:VEVENT", f"UID:{zone}{i}", f"DTSTART;TZID={zone}:20240110T0700{i % 60:02}",
+                *rule, "END:VEVENT"]
+
+    one_offs = [line for i in range(300) for line in block(i, "America/New_York", False)]
+    series = [line for i in range(300) for line in block(i, "Asia/Tokyo", True)]
+    body = one_offs + series if direct_first else series + one_offs
+    data = "\n".join(["BEGIN:VCALENDAR", *body, "END:VCALENDAR", ""]).encode()
+    window = Window(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC))
+    fast = parse_ics(data, window, source="s", default_tz=ZoneInfo("Europe/Berlin"))
+    full = parse_ics(data, window, source="s", default_tz=ZoneInfo("Europe/Berlin"),
+                     use_prefilter=False)
+    assert fast == full
+    (warning,) = fast[1]
+    assert ("America/New_York" if direct_first else "Asia/Tokyo") in warning.split(",")[0]
+
+
+def _calendar(head: str, *events: str) -> bytes:
+    blocks = [f"BEGIN:VEVENT\nUID:e{i}\n{body}\nEND:VEVENT" for i, body in enumerate(events)]
+    return "\n".join(["BEGIN:VCALENDAR", head, *blocks, "END:VCALENDAR", ""]).encode()
+
+
+@pytest.mark.parametrize("data", [
+    # x-wr-timezone moves UTC times into the zone and the expansion drops the fold: a UTC
+    # time in the hour that repeats comes out an hour early in the reference
+    _calendar("X-WR-TIMEZONE:Europe/Berlin", "DTSTART:20241027T010000Z",
+              "DTSTART:20241027T003000Z\nDTEND:20241027T011500Z"),
+    # ... and a duration then runs on that zone's clock (New York's changes on 3 Nov)
+    _calendar("X-WR-TIMEZONE:America/New_York", "DTSTART:20241027T060000Z\nDURATION:P1W"),
+    # DTEND in another zone: the expansion keeps DTEND - DTSTART, on DTSTART's clock
+    _calendar("", "DTSTART;TZID=Europe/Berlin:20241027T000000\n"
+              "DTEND;TZID=America/New_York:20241027T000000"),
+    _calendar("", "DTSTART:20241027T060000Z\nSEQUENCE:2\nSEQUENCE:2"),
+])
+def test_shapes_the_reference_reads_in_its_own_way(data: bytes) -> None:
+    window = Window(datetime(2024, 10, 26, tzinfo=UTC), datetime(2024, 11, 5, tzinfo=UTC))
+    for zone in ZONES:
+        tz = ZoneInfo(zone)
+        assert _parse(data, window, tz, True) == _parse(data, window, tz, False)

@@ -40,7 +40,7 @@ from .series_jump import fast_forward
 __all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
 
 #: bump when parsing changes, so cached events from an older version aren't used
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 #: how much wider than asked a parse looks, so the next sync's window hits the cache
 PARSE_BEFORE = timedelta(days=1)
 PARSE_AFTER = timedelta(days=7)
