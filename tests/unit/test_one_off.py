@@ -197,6 +197,7 @@ def test_reader_accepts_plain_shapes(lines: tuple[str, ...]) -> None:
     ("UID:a", "DTSTART:20240110T070000", "BEGIN:VALARM", "END:VALARM"),
     ("UID:a", "DTSTART:20240110T070000", "STATUS:CANCELLED", "STATUS:CONFIRMED"),
     ("UID:a", "DTSTART:20240110T070000", "not a property"),
+    ("UID:a", "DTSTART:٢٠٢٤0110T070000Z"),  # digits of another script
 ])
 def test_reader_falls_back_on_anything_unsure(lines: tuple[str, ...]) -> None:
     assert one_off.read(_block(*lines)) is None

@@ -40,9 +40,11 @@ _LINE = re.compile(
 _SAFE_PARAMS = re.compile(r'(?:;[A-Za-z0-9-]+=(?:"[^"\\^]*"|[A-Za-z0-9_./+@-]+))*')
 _PARAM = re.compile(r';([A-Za-z0-9-]+)=("[^"]*"|[^";]*)')
 _ZONE_KEY = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
-_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)")
-_DURATION = re.compile(r"P(?:(\d+)W|(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)")
+#: ASCII digits only (``\d`` would take any script's)
+_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
+_DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)", re.ASCII)
+_DURATION = re.compile(
+    r"P(?:(\d+)W|(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)", re.ASCII)
 _ESCAPE = re.compile(r"\\([\\,;:nN])")
 
 #: properties that make an event more than a one-off (or change its occurrences)
