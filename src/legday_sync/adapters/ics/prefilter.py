@@ -54,6 +54,30 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     return text, warnings
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def decode_lazily(data: bytes) -> tuple[str, list[str], bool]:
+    """``decode``, or, for the usual file (UTF-8, LF or CRLF line ends), its text as read:
+    (text, warnings, True), line ends and folds still in. ``prefilter(..., raw=True)``
+    reads such text and unfolds only what it keeps; ``unfold`` gives what ``decode``
+    gives. Most of a big calendar is dropped, so most of it is never normalised."""
+    body = data[len(_BOM_UTF8) :] if data.startswith(_BOM_UTF8) else data
+    if body.startswith((b"\xff\xfe", b"\xfe\xff", b"\r", b"\n")) or _LONE_CR.search(body):
+        return *decode(data), False  # UTF-16, lone CRs, or a BOM a fold could move
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:  # not UTF-8, or a fold splits a character
+        return *decode(data), False
+    # valid as read, so valid unfolded (a fold only takes ASCII out between characters)
+    return (text[1:] if text.startswith("\ufeff") else text), [], True
+
+
+def unfold(raw: str) -> str:
+    """What ``decode`` makes of the bytes that ``decode_lazily`` read as ``raw``."""
+    return raw.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "")
+
+
 # --- the line scan --------------------------------------------------------------------
 
 _DT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$")

@@ -33,7 +33,8 @@ from ...core.model import ICS_MARKER, Event, Window
 from ...core.ports import FetchResult
 from ...errors import SourceError
 from .fetch import HttpFetcher, redact_url
-from .prefilter import decode, prefilter
+from .prefilter import decode, decode_lazily, prefilter, unfold
+from .rawscan import prefilter_raw
 from .series_jump import fast_forward
 
 __all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
@@ -210,6 +211,10 @@ class IcsSource:
 
 _BEGIN_CAL = re.compile(r"^BEGIN:VCALENDAR[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _END_CAL = re.compile(r"^END:VCALENDAR[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# the same lines in decode_lazily's text (a CR before the line end, no fold after it);
+# what they don't find there is looked for again in the unfolded text
+_BEGIN_CAL_RAW = re.compile(r"^BEGIN:VCALENDAR[ \t]*\r?$(?!\n[ \t])", re.I | re.M)
+_END_CAL_RAW = re.compile(r"^END:VCALENDAR[ \t]*\r?$(?!\n[ \t])", re.I | re.M)
 
 
 def parse_ics(
@@ -230,27 +235,27 @@ def parse_ics(
     if not data.strip():
         raise SourceError(source, "the calendar file is empty", fix=_NOT_ICS_FIX)
     try:
-        text, warnings = decode(data)
+        # raw: line ends and folds still in (the prefilter unfolds only what it keeps)
+        text, warnings, raw = decode_lazily(data) if use_prefilter else (*decode(data), False)
     except UnicodeError as exc:
         raise SourceError(source, f"could not decode the file: {exc}", fix=_NOT_ICS_FIX) from None
     if "\x00" in text:
         raise SourceError(source, "binary data, not an iCalendar file", fix=_NOT_ICS_FIX)
-    if not _BEGIN_CAL.search(text):
-        raise SourceError(source, "not an iCalendar file (no BEGIN:VCALENDAR)", fix=_NOT_ICS_FIX)
-    # the end is almost always in the last bytes: look there before scanning megabytes
-    if not (_END_CAL.search(text, max(0, len(text) - 4096)) or _END_CAL.search(text)):
-        raise SourceError(
-            source,
-            "the calendar is truncated (no END:VCALENDAR)",
-            fix="the file or download was cut short; try again or re-export it",
-        )
+    if raw and not (
+        _BEGIN_CAL_RAW.search(text) and _END_CAL_RAW.search(text, max(0, len(text) - 4096))
+    ):
+        text, raw = unfold(text), False  # look again, as in decode's text
+    if not raw:
+        _check_calendar(text, source)
     if use_prefilter:
         try:
-            reduced = prefilter(text, window.start, window.end)
+            reduced = (prefilter_raw if raw else prefilter)(text, window.start, window.end)
         except Exception:  # the fast path is an optimisation: never let it fail a source
             reduced = None
         if reduced is not None:
             text = reduced.text
+        elif raw:
+            text = unfold(text)
     try:
         with warnings_module.catch_warnings(record=True) as caught:
             warnings_module.simplefilter("always")
@@ -270,6 +275,18 @@ def parse_ics(
         events.extend(expander.run(cal, window))
     events.sort(key=_sort_key)
     return events, warnings
+
+
+def _check_calendar(text: str, source: str) -> None:
+    if not _BEGIN_CAL.search(text):
+        raise SourceError(source, "not an iCalendar file (no BEGIN:VCALENDAR)", fix=_NOT_ICS_FIX)
+    # the end is almost always in the last bytes: look there before scanning megabytes
+    if not (_END_CAL.search(text, max(0, len(text) - 4096)) or _END_CAL.search(text)):
+        raise SourceError(
+            source,
+            "the calendar is truncated (no END:VCALENDAR)",
+            fix="the file or download was cut short; try again or re-export it",
+        )
 
 
 class _Expander:
