@@ -63,8 +63,11 @@ def decode_lazily(data: bytes) -> tuple[str, list[str], bool]:
     reads such text and unfolds only what it keeps; ``unfold`` gives what ``decode``
     gives. Most of a big calendar is dropped, so most of it is never normalised."""
     body = data[len(_BOM_UTF8) :] if data.startswith(_BOM_UTF8) else data
-    if body.startswith((b"\xff\xfe", b"\xfe\xff", b"\r", b"\n")) or _LONE_CR.search(body):
-        return *decode(data), False  # UTF-16, lone CRs, or a BOM a fold could move
+    # UTF-16, lone CRs, a BOM a fold could move, or "\n \t": where decode's two rounds of
+    # unfolding take out more than each line's folds ("a\n\n \tb" -> "ab")
+    if (body.startswith((b"\xff\xfe", b"\xfe\xff", b"\r", b"\n")) or b"\n \t" in body
+            or _LONE_CR.search(body)):
+        return *decode(data), False
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:  # not UTF-8, or a fold splits a character
