@@ -54,7 +54,8 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     return text, warnings
 
 
-_LONE_CR = re.compile(rb"\r(?!\n)")
+_LONE_CR = re.compile(rb"\r[^\n]")  # and one at the end (a regex finds these faster
+_SPACE_TAB_FOLD = re.compile(rb"\n \t")  # than ``bytes.find``)
 
 
 def decode_lazily(data: bytes) -> tuple[str, list[str], bool]:
@@ -65,8 +66,8 @@ def decode_lazily(data: bytes) -> tuple[str, list[str], bool]:
     body = data[len(_BOM_UTF8) :] if data.startswith(_BOM_UTF8) else data
     # UTF-16, lone CRs, a BOM a fold could move, or "\n \t": where decode's two rounds of
     # unfolding take out more than each line's folds ("a\n\n \tb" -> "ab")
-    if (body.startswith((b"\xff\xfe", b"\xfe\xff", b"\r", b"\n")) or b"\n \t" in body
-            or _LONE_CR.search(body)):
+    if (body.startswith((b"\xff\xfe", b"\xfe\xff", b"\r", b"\n")) or body.endswith(b"\r")
+            or _SPACE_TAB_FOLD.search(body) or _LONE_CR.search(body)):
         return *decode(data), False
     try:
         text = body.decode("utf-8")
@@ -169,7 +170,7 @@ def _dur(value: str) -> timedelta:
     return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Comp:
     """One top-level VEVENT: its character span and what the scan could read of it."""
 

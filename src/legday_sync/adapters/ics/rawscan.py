@@ -44,41 +44,60 @@ _DATE = (
 )
 _PLAIN = _DATE + r"(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z?)?"
 _PARAMS = r"(;[^:\"\r\n]*)?"
-_BEGIN_VEVENT = r"[Bb][Ee][Gg][Ii][Nn]:[Vv][Ee][Vv][Ee][Nn][Tt][ \t]*" + _EOL
-_END_VEVENT = r"[Ee][Nn][Dd]:[Vv][Ee][Vv][Ee][Nn][Tt][ \t]*" + _EOL
+# No re.IGNORECASE (it makes every character cost more): spellings are spelled out. What
+# re.IGNORECASE matches for an ASCII letter, beyond its two cases:
+_MORE_CASES = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+_LETTER = "[A-Za-z" + "".join(_MORE_CASES.values()) + "-]"  # re.I's [A-Z-]
+
+
+def _spelled(word: str, *, ascii_only: bool = False) -> str:
+    """A pattern for ``word`` in any case: as re.IGNORECASE matches it (``_LINES``
+    does), or in ASCII letters only."""
+    out = []
+    for ch in word:
+        more = "" if ascii_only else _MORE_CASES.get(ch.lower(), "")
+        out.append(f"[{ch.upper()}{ch.lower()}{more}]" if ch.isalpha() else re.escape(ch))
+    return "".join(out)
+
+
+_NAMES_ANY_CASE = "(?:" + "|".join(
+    _spelled(n) for n in ("BEGIN", "END", *_NAMES[3:-1].split("|"))) + ")"
+_BEGIN_VEVENT = _spelled("BEGIN:VEVENT", ascii_only=True) + r"[ \t]*" + _EOL
+_END_VEVENT = _spelled("END:VEVENT", ascii_only=True) + r"[ \t]*" + _EOL
 # Groups 1-3: a whole VEVENT whose only property lines ``_scan`` reads are one UID (1),
 # DTSTART (2) and DTEND (3) with plain values: one match instead of five. Its other lines
 # start with none of B, E, U, D, R, X, or with one but name nothing ``_LINES`` matches,
 # not even once a fold is undone (an empty line or a name's first letters, then a fold).
 _PLAIN_EVENT = (
-    r"(?-i:" + _BEGIN_VEVENT + r")(?:\r?\n(?:"
+    _BEGIN_VEVENT + r"(?:\r?\n(?:"
     r"(?![BEUDRXbeudrx]|\r?\n[ \t])[^\r\n]*"
-    r"|(?(1)(?!)|(?-i:[Uu][Ii][Dd])(?:;[^:\"\r\n]*)?:([^\r\n]*)" + _NF + ")"
-    r"|(?(2)(?!)|(?-i:[Dd][Tt][Ss][Tt][Aa][Rr][Tt])(?:;[^:\"\r\n]*)?:(" + _PLAIN + ")"
-    + _EOL + ")"
-    r"|(?(3)(?!)|(?-i:[Dd][Tt][Ee][Nn][Dd])(?:;[^:\"\r\n]*)?:(" + _PLAIN + ")" + _EOL + ")"
-    r"|(?!(?:BEGIN|END|" + _NAMES[3:-1] + r")[;:]|[BEUDRX][A-Z-]{0,12}+\r?\n[ \t])"
-    r"[BEUDRX][^\r\n]*"
-    r"))*+\r?\n(?-i:" + _END_VEVENT + r")\r?"  # up to the \n: ``last`` is one on
+    r"|(?(1)(?!)|" + _spelled("UID", ascii_only=True) + r"(?:;[^:\"\r\n]*)?:([^\r\n]*)"
+    + _NF + ")"
+    r"|(?(2)(?!)|" + _spelled("DTSTART", ascii_only=True) + r"(?:;[^:\"\r\n]*)?:("
+    + _PLAIN + ")" + _EOL + ")"
+    r"|(?(3)(?!)|" + _spelled("DTEND", ascii_only=True) + r"(?:;[^:\"\r\n]*)?:("
+    + _PLAIN + ")" + _EOL + ")"
+    r"|(?!" + _NAMES_ANY_CASE + r"[;:]|[BEUDRXbeudrx]" + _LETTER + r"{0,12}+\r?\n[ \t])"
+    r"[BEUDRXbeudrx][^\r\n]*"
+    r"))*+\r?\n" + _END_VEVENT + r"\r?"  # up to the \n: ``last`` is one on
 )
 # Else one line at a time. Groups: 4 BEGIN's kind, 5 END's kind, 6 UID's value, 7/8/9
 # DTSTART's params and plain or other value, 10/11/12 the same for DTEND, 13/14/15 name,
 # params and value of the other names in capitals, 16 any other line the careful reading
 # may see: other spellings (re.I lets 'ı' stand for 'i'), lines a fold follows, the first
-# letters of a name a fold splits. The ASCII spellings are inside (?-i:…).
+# letters of a name a fold splits.
 _RAW_LINE = re.compile(
-    r"\n(?=[BEUDRX]|\r?\n[ \t])(?:" + _PLAIN_EVENT + "|(?-i:"
-    r"[Bb][Ee][Gg][Ii][Nn]:([A-Za-z0-9-]+)[ \t]*" + _EOL
-    + r"|[Ee][Nn][Dd]:([A-Za-z0-9-]+)[ \t]*" + _EOL
-    + r"|[Uu][Ii][Dd](?:;[^:\"\r\n]*)?:([^\r\n]*)" + _NF
-    + r"|[Dd][Tt][Ss][Tt][Aa][Rr][Tt]" + _PARAMS + ":(?:(" + _PLAIN + ")" + _EOL
+    r"\n(?=[BEUDRXbeudrx]|\r?\n[ \t])(?:" + _PLAIN_EVENT
+    + "|" + _spelled("BEGIN:", ascii_only=True) + r"([A-Za-z0-9-]+)[ \t]*" + _EOL
+    + "|" + _spelled("END:", ascii_only=True) + r"([A-Za-z0-9-]+)[ \t]*" + _EOL
+    + "|" + _spelled("UID", ascii_only=True) + r"(?:;[^:\"\r\n]*)?:([^\r\n]*)" + _NF
+    + "|" + _spelled("DTSTART", ascii_only=True) + _PARAMS + ":(?:(" + _PLAIN + ")" + _EOL
     + r"|([^\r\n]*)" + _NF + ")"
-    + r"|[Dd][Tt][Ee][Nn][Dd]" + _PARAMS + ":(?:(" + _PLAIN + ")" + _EOL
+    + "|" + _spelled("DTEND", ascii_only=True) + _PARAMS + ":(?:(" + _PLAIN + ")" + _EOL
     + r"|([^\r\n]*)" + _NF + ")"
-    + r"|(DURATION|RECURRENCE-ID|RRULE|RDATE)" + _PARAMS + ":([^\r\n]*)" + _NF + ")"
-    + r"|((?:BEGIN|END|" + _NAMES[3:-1] + r")[^\r\n]*"
-    + r"|[BEUDRX][A-Z-]{0,12}+(?=\r?\n[ \t])|(?=\r?\n[ \t])))",
-    re.IGNORECASE,
+    + r"|(DURATION|RECURRENCE-ID|RRULE|RDATE)" + _PARAMS + ":([^\r\n]*)" + _NF
+    + "|(" + _NAMES_ANY_CASE + r"[^\r\n]*"
+    + r"|[BEUDRXbeudrx]" + _LETTER + r"{0,12}+(?=\r?\n[ \t])|(?=\r?\n[ \t])))"
 )
 _EVENT, _BEGIN, _END, _OTHER = 3, 4, 5, 16
 #: lastindex -> name (or its group), params' group, value's group
