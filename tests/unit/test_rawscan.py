@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from legday_sync.adapters.ics.prefilter import decode, decode_lazily, prefilter, unfold
+from legday_sync.adapters.ics.prefilter import decode, decode_lazily, prefilter
 from legday_sync.adapters.ics.rawscan import prefilter_raw
 from legday_sync.adapters.ics.source import parse_ics
 from legday_sync.core.model import Window
@@ -139,16 +139,18 @@ def _careful(data: bytes) -> tuple[str | None, int, int]:
 
 
 def _fast(data: bytes) -> tuple[str | None, int, int]:
-    text, _, raw = decode_lazily(data)
-    reduced = (prefilter_raw if raw else prefilter)(text, WINDOW.start, WINDOW.end)
+    raw = decode_lazily(data)
+    if raw is None:
+        return _careful(data)
+    reduced = prefilter_raw(raw, WINDOW.start, WINDOW.end)
     return (None, 0, 0) if reduced is None else (reduced.text, reduced.kept, reduced.dropped)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(calendars())
 def test_raw_prefilter_keeps_and_writes_what_the_careful_one_does(data: bytes) -> None:
-    text, warnings, raw = decode_lazily(data)
-    assert ((unfold(text) if raw else text), warnings) == decode(data)
+    raw = decode_lazily(data)
+    assert raw is None or decode(raw) == decode(data)
     assert _fast(data) == _careful(data)
 
 
@@ -161,8 +163,7 @@ def test_parse_ics_gives_the_events_of_the_careful_path(data: bytes) -> None:
         except Exception as exc:  # the same failure either way
             return type(exc), str(exc)
 
-    careful = lambda data: (*decode(data), False)  # noqa: E731 - the path before
-    with mock.patch("legday_sync.adapters.ics.source.decode_lazily", careful):
+    with mock.patch("legday_sync.adapters.ics.source.decode_lazily", lambda _: None):
         expected = run()
     assert run() == expected
 
@@ -199,12 +200,12 @@ def test_plain_events_by_their_digits(start: str, end: str | None, dropped: bool
 def test_what_the_fast_decode_leaves_to_the_careful_one() -> None:
     for data in (b"BEGIN:VCALENDAR\rEND:VCALENDAR\r", "BEGIN:VCALENDAR\n".encode("utf-16"),
                  b"BEGIN:VCALENDAR\r\nX:\xfc\r\nEND:VCALENDAR\r\n",
-                 b"BEGIN:VCALENDAR\r\nX:\xc3\r\n \xbc\r\nEND:VCALENDAR\r\n"):
-        assert decode_lazily(data)[2] is False
-        assert decode_lazily(data)[:2] == decode(data)
-    text, _, raw = decode_lazily(b"\xef\xbb\xbfBEGIN:VCALENDAR\r\n \xc3\xbc\r\n")
-    assert raw and text == "BEGIN:VCALENDAR\r\n \xfc\r\n" and unfold(text) == decode(
-        b"\xef\xbb\xbfBEGIN:VCALENDAR\r\n \xc3\xbc\r\n")[0]
+                 b"BEGIN:VCALENDAR\r\nX:\xc3\r\n \xbc\r\nEND:VCALENDAR\r\n",
+                 b"\xef\xbb\xbf\xef\xbb\xbfBEGIN:VCALENDAR\r\n", b"X:a\r\n\r\n \tb\r\n"):
+        assert decode_lazily(data) is None
+    data = b"\xef\xbb\xbfBEGIN:VCALENDAR\r\n \xc3\xbc\r\n"
+    assert decode_lazily(data) == data[3:]
+    assert decode(data[3:]) == decode(data) == ("BEGIN:VCALENDAR\xfc\n", [])
 
 
 def test_a_window_far_from_everything_drops_all_but_the_structure() -> None:

@@ -10,6 +10,7 @@ whenever dropping one could change how the others expand (see ``_decide_group``)
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from ...core.model import ICS_MARKER
 from .rrule_skip import ends_before, parse_rule
 
-__all__ = ["MARGIN", "Prefiltered", "decode", "prefilter"]
+__all__ = ["MARGIN", "Prefiltered", "decode", "decode_lazily", "prefilter"]
 
 #: slack for time zones (a local time is within ±14 h of UTC) and rounding
 MARGIN = timedelta(days=2)
@@ -58,28 +59,34 @@ _LONE_CR = re.compile(rb"\r[^\n]")  # and one at the end (a regex finds these fa
 _SPACE_TAB_FOLD = re.compile(rb"\n \t")  # than ``bytes.find``)
 
 
-def decode_lazily(data: bytes) -> tuple[str, list[str], bool]:
-    """``decode``, or, for the usual file (UTF-8, LF or CRLF line ends), its text as read:
-    (text, warnings, True), line ends and folds still in. ``prefilter(..., raw=True)``
-    reads such text and unfolds only what it keeps; ``unfold`` gives what ``decode``
-    gives. Most of a big calendar is dropped, so most of it is never normalised."""
+def decode_lazily(data: bytes) -> bytes | None:
+    """The bytes of the usual file, to be read as they are (``prefilter_raw``), or None:
+    then ``decode`` it. The usual file is UTF-8 with LF or CRLF line ends; ``decode`` of
+    the bytes returned gives what ``decode(data)`` gives. Most of a big calendar is then
+    dropped before anything is normalised or decoded into one (4 bytes a character) str.
+    """
     body = data[len(_BOM_UTF8) :] if data.startswith(_BOM_UTF8) else data
-    # UTF-16, lone CRs, a BOM a fold could move, or "\n \t": where decode's two rounds of
-    # unfolding take out more than each line's folds ("a\n\n \tb" -> "ab")
-    if (body.startswith((b"\xff\xfe", b"\xfe\xff", b"\r", b"\n")) or body.endswith(b"\r")
+    # lone CRs, a BOM a fold could move, another BOM, or "\n \t": where decode's two
+    # rounds of unfolding take out more than each line's folds ("a\n\n \tb" -> "ab")
+    if (body.startswith((b"\r", b"\n", _BOM_UTF8)) or body.endswith(b"\r")
             or _SPACE_TAB_FOLD.search(body) or _LONE_CR.search(body)):
-        return *decode(data), False
+        return None
+    # valid as read, so valid unfolded (a fold only takes ASCII out between characters);
+    # else not UTF-8, UTF-16, or a fold splits a character
+    return body if _is_utf8(body) else None
+
+
+def _is_utf8(data: bytes, piece: int = 1 << 16) -> bool:
+    """Whether ``data`` is UTF-8, decoded a piece at a time: no big str is made."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:  # not UTF-8, or a fold splits a character
-        return *decode(data), False
-    # valid as read, so valid unfolded (a fold only takes ASCII out between characters)
-    return (text[1:] if text.startswith("\ufeff") else text), [], True
-
-
-def unfold(raw: str) -> str:
-    """What ``decode`` makes of the bytes that ``decode_lazily`` read as ``raw``."""
-    return raw.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "")
+        for at in range(0, len(data), piece):
+            decoder.decode(view[at : at + piece])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # --- the line scan --------------------------------------------------------------------

@@ -1,14 +1,16 @@
-"""The prefilter's first pass, over text as read: CRLF line ends and folds still in.
+"""The prefilter's first pass, over a file's bytes as read: CRLF line ends and folds still
+in, nothing decoded.
 
-``prefilter_raw`` gives what ``prefilter(unfold(raw), …)`` gives, but most of a big
-calendar is dropped before anything is unfolded: one regular expression finds the lines
-that matter (ASCII names; a line a fold follows, or any other spelling, is re-read the
-careful way), and a one-off event whose DTSTART/DTEND are plain dates years away is
-dropped by comparing the dates' digits, with no ``datetime`` made. Everything else is
-read by the careful functions (``_read_property``, ``_keep_single``, ``_decide_group``)
-from the same values. The kept text is then unfolded and given to ``prefilter``, which
-decides the same again (its decisions are stable under dropping what it drops) and makes
-the kept events lean.
+``prefilter_raw(raw, …)`` gives what ``prefilter(decode(raw)[0], …)`` gives, for bytes
+``decode_lazily`` passed (UTF-8, LF or CRLF line ends), but most of a big calendar is
+dropped before anything is unfolded or decoded. One regular expression finds the lines
+that matter (ASCII spellings; a line a fold follows, or any other spelling, is unfolded,
+decoded and read the careful way) and matches a plain one-off VEVENT whole; such an event
+whose DTSTART/DTEND are years away is dropped by comparing the values' digits, with no
+``datetime`` made. Every other event is read by the careful functions (``_read_property``,
+``_keep_single``, ``_decide_group``) from the same values. The kept bytes are then
+decoded and given to ``prefilter``, which decides the same again (its decisions are
+stable under dropping what it drops) and makes the kept events lean.
 """
 
 from __future__ import annotations
@@ -28,107 +30,125 @@ from .prefilter import (
     _read_property,
     _split,
     _Unreadable,
+    decode,
     prefilter,
-    unfold,
 )
 
 __all__ = ["prefilter_raw"]
 
-_EOL = r"(?=\r?\n(?![ \t])|\Z)"  # at a line end that no fold follows
-_NF = r"(?!\r?\n[ \t])"  # after a value read up to its line end: no fold follows
+_EOL = rb"(?=\r?\n(?![ \t])|\Z)"  # at a line end that no fold follows
+_NF = rb"(?!\r?\n[ \t])"  # after a value read (possessively) to its line end: no fold
 # a DATE or DATE-TIME that ``_dt`` reads without fail (no 29 February, no leap second),
 # in years where adding a day can't overflow
 _DATE = (
-    r"(?:19|2[01])[0-9]{2}(?:(?:0[1-9]|1[0-2])(?:0[1-9]|1[0-9]|2[0-8])"
-    r"|(?:0[13-9]|1[0-2])(?:29|30)|(?:0[13578]|1[02])31)"
+    rb"(?:19|2[01])[0-9]{2}(?:(?:0[1-9]|1[0-2])(?:0[1-9]|1[0-9]|2[0-8])"
+    rb"|(?:0[13-9]|1[0-2])(?:29|30)|(?:0[13578]|1[02])31)"
 )
-_PLAIN = _DATE + r"(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z?)?"
-_PARAMS = r"(;[^:\"\r\n]*)?"
-# No re.IGNORECASE (it makes every character cost more): spellings are spelled out. What
-# re.IGNORECASE matches for an ASCII letter, beyond its two cases:
-_MORE_CASES = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
-_LETTER = "[A-Za-z" + "".join(_MORE_CASES.values()) + "-]"  # re.I's [A-Z-]
+_PLAIN = _DATE + rb"(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z?)?"
+_PARAMS = rb"(;[^:\"\r\n]*)?"
+# What re.IGNORECASE matches for an ASCII letter (``_LINES`` is read that way), beyond
+# its two cases, in UTF-8: İ ı, the Kelvin sign, ſ
+_MORE_CASES = {"i": [b"\xc4\xb0", b"\xc4\xb1"], "k": [b"\xe2\x84\xaa"], "s": [b"\xc5\xbf"]}
+_LETTER = b"(?:[A-Za-z-]|" + b"|".join(b for more in _MORE_CASES.values() for b in more) + b")"
 
 
-def _spelled(word: str, *, ascii_only: bool = False) -> str:
-    """A pattern for ``word`` in any case: as re.IGNORECASE matches it (``_LINES``
-    does), or in ASCII letters only."""
+def _spelled(word: str, *, ascii_only: bool = False) -> bytes:
+    """A pattern for ``word`` in any case: as re.IGNORECASE matches it in a str, or in
+    ASCII letters only."""
     out = []
     for ch in word:
-        more = "" if ascii_only else _MORE_CASES.get(ch.lower(), "")
-        out.append(f"[{ch.upper()}{ch.lower()}{more}]" if ch.isalpha() else re.escape(ch))
-    return "".join(out)
+        if not ch.isalpha():
+            out.append(re.escape(ch.encode()))
+            continue
+        cases = f"[{ch.upper()}{ch.lower()}]".encode()
+        more = [] if ascii_only else _MORE_CASES.get(ch.lower(), [])
+        out.append(b"(?:" + b"|".join([cases, *more]) + b")" if more else cases)
+    return b"".join(out)
 
 
-_NAMES_ANY_CASE = "(?:" + "|".join(
-    _spelled(n) for n in ("BEGIN", "END", *_NAMES[3:-1].split("|"))) + ")"
-_BEGIN_VEVENT = _spelled("BEGIN:VEVENT", ascii_only=True) + r"[ \t]*" + _EOL
-_END_VEVENT = _spelled("END:VEVENT", ascii_only=True) + r"[ \t]*" + _EOL
+def _any_of(words: list[str]) -> bytes:
+    """``(?:w1|w2|…)`` spelled as re.IGNORECASE matches them, as a tree of common
+    beginnings (each letter is then tried once: most lines start with a name's letter)."""
+    if "" in words:
+        rest = [w for w in words if w]
+        return b"(?:" + _any_of(rest) + b")?" if rest else b""
+    by_first: dict[str, list[str]] = {}
+    for word in words:
+        by_first.setdefault(word[0].upper(), []).append(word[1:])
+    branches = [_spelled(first) + _any_of(rest) for first, rest in by_first.items()]
+    return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+
+
+_NAMES_ANY_CASE = _any_of(["BEGIN", "END", *_NAMES[3:-1].split("|")])
+_BEGIN_VEVENT = _spelled("BEGIN:VEVENT", ascii_only=True) + rb"[ \t]*" + _EOL
+_END_VEVENT = _spelled("END:VEVENT", ascii_only=True) + rb"[ \t]*" + _EOL
 # Groups 1-3: a whole VEVENT whose only property lines ``_scan`` reads are one UID (1),
 # DTSTART (2) and DTEND (3) with plain values: one match instead of five. Its other lines
 # start with none of B, E, U, D, R, X, or with one but name nothing ``_LINES`` matches,
 # not even once a fold is undone (an empty line or a name's first letters, then a fold).
 _PLAIN_EVENT = (
-    _BEGIN_VEVENT + r"(?:\r?\n(?:"
-    r"(?![BEUDRXbeudrx]|\r?\n[ \t])[^\r\n]*"
-    r"|(?(1)(?!)|" + _spelled("UID", ascii_only=True) + r"(?:;[^:\"\r\n]*)?:([^\r\n]*)"
-    + _NF + ")"
-    r"|(?(2)(?!)|" + _spelled("DTSTART", ascii_only=True) + r"(?:;[^:\"\r\n]*)?:("
-    + _PLAIN + ")" + _EOL + ")"
-    r"|(?(3)(?!)|" + _spelled("DTEND", ascii_only=True) + r"(?:;[^:\"\r\n]*)?:("
-    + _PLAIN + ")" + _EOL + ")"
-    r"|(?!" + _NAMES_ANY_CASE + r"[;:]|[BEUDRXbeudrx]" + _LETTER + r"{0,12}+\r?\n[ \t])"
-    r"[BEUDRXbeudrx][^\r\n]*"
-    r"))*+\r?\n" + _END_VEVENT + r"\r?"  # up to the \n: ``last`` is one on
+    _BEGIN_VEVENT + rb"(?:\r?\n(?:"
+    rb"(?![BEUDRXbeudrx]|\r?\n[ \t])[^\r\n]*+"
+    # (a UID that starts and ends with a printable ASCII character: nothing to strip)
+    rb"|(?(1)(?!)|" + _spelled("UID", ascii_only=True) + rb"(?:;[^:\"\r\n]*)?:"
+    rb"(?=[!-~])([^\r\n]*+)(?<=[!-~])" + _NF + b")"
+    rb"|(?(2)(?!)|" + _spelled("DTSTART", ascii_only=True) + rb"(?:;[^:\"\r\n]*)?:("
+    + _PLAIN + b")" + _EOL + b")"
+    rb"|(?(3)(?!)|" + _spelled("DTEND", ascii_only=True) + rb"(?:;[^:\"\r\n]*)?:("
+    + _PLAIN + b")" + _EOL + b")"
+    rb"|(?!" + _NAMES_ANY_CASE + rb"[;:]|[BEUDRXbeudrx]" + _LETTER + rb"{0,12}+\r?\n[ \t])"
+    rb"[BEUDRXbeudrx][^\r\n]*+"
+    rb"))*+\r?\n" + _END_VEVENT + rb"\r?"  # up to the \n: ``last`` is one on
 )
 # Else one line at a time. Groups: 4 BEGIN's kind, 5 END's kind, 6 UID's value, 7/8/9
 # DTSTART's params and plain or other value, 10/11/12 the same for DTEND, 13/14/15 name,
 # params and value of the other names in capitals, 16 any other line the careful reading
-# may see: other spellings (re.I lets 'ı' stand for 'i'), lines a fold follows, the first
-# letters of a name a fold splits.
+# may see: other spellings, lines a fold follows, the first letters of a name a fold
+# splits.
 _RAW_LINE = re.compile(
-    r"\n(?=[BEUDRXbeudrx]|\r?\n[ \t])(?:" + _PLAIN_EVENT
-    + "|" + _spelled("BEGIN:", ascii_only=True) + r"([A-Za-z0-9-]+)[ \t]*" + _EOL
-    + "|" + _spelled("END:", ascii_only=True) + r"([A-Za-z0-9-]+)[ \t]*" + _EOL
-    + "|" + _spelled("UID", ascii_only=True) + r"(?:;[^:\"\r\n]*)?:([^\r\n]*)" + _NF
-    + "|" + _spelled("DTSTART", ascii_only=True) + _PARAMS + ":(?:(" + _PLAIN + ")" + _EOL
-    + r"|([^\r\n]*)" + _NF + ")"
-    + "|" + _spelled("DTEND", ascii_only=True) + _PARAMS + ":(?:(" + _PLAIN + ")" + _EOL
-    + r"|([^\r\n]*)" + _NF + ")"
-    + r"|(DURATION|RECURRENCE-ID|RRULE|RDATE)" + _PARAMS + ":([^\r\n]*)" + _NF
-    + "|(" + _NAMES_ANY_CASE + r"[^\r\n]*"
-    + r"|[BEUDRXbeudrx]" + _LETTER + r"{0,12}+(?=\r?\n[ \t])|(?=\r?\n[ \t])))"
+    rb"\n(?=[BEUDRXbeudrx]|\r?\n[ \t])(?:" + _PLAIN_EVENT
+    + b"|" + _spelled("BEGIN:", ascii_only=True) + rb"([A-Za-z0-9-]+)[ \t]*" + _EOL
+    + b"|" + _spelled("END:", ascii_only=True) + rb"([A-Za-z0-9-]+)[ \t]*" + _EOL
+    + b"|" + _spelled("UID", ascii_only=True) + rb"(?:;[^:\"\r\n]*)?:([^\r\n]*+)" + _NF
+    + b"|" + _spelled("DTSTART", ascii_only=True) + _PARAMS + b":(?:(" + _PLAIN + b")"
+    + _EOL + rb"|([^\r\n]*+)" + _NF + b")"
+    + b"|" + _spelled("DTEND", ascii_only=True) + _PARAMS + b":(?:(" + _PLAIN + b")"
+    + _EOL + rb"|([^\r\n]*+)" + _NF + b")"
+    + rb"|(DURATION|RECURRENCE-ID|RRULE|RDATE)" + _PARAMS + rb":([^\r\n]*+)" + _NF
+    + b"|(" + _NAMES_ANY_CASE + rb"[^\r\n]*"
+    + rb"|[BEUDRXbeudrx]" + _LETTER + rb"{0,12}+(?=\r?\n[ \t])|(?=\r?\n[ \t])))"
 )
 _EVENT, _BEGIN, _END, _OTHER = 3, 4, 5, 16
 #: lastindex -> name (or its group), params' group, value's group
 _TRIPLE: dict[int, tuple[str | int, int, int]] = {
     6: ("UID", 0, 6), 8: ("DTSTART", 7, 8), 9: ("DTSTART", 7, 9),
     11: ("DTEND", 10, 11), 12: ("DTEND", 10, 12), 15: (13, 14, 15)}
-#: the fast pass reads a text that starts the usual way; else the careful one does
-_FIRST = re.compile(r"BEGIN:VCALENDAR[ \t]*\r?\n(?![ \t])")
+#: the fast pass reads a file that starts the usual way; else the careful one does
+_FIRST = re.compile(rb"BEGIN:VCALENDAR[ \t]*\r?\n(?![ \t])")
 
-_Prop = re.Match[str] | tuple[str, str, str]
-#: a plain one-off event as matched: (first, last, UID, DTSTART, DTEND or None)
-_Plain = tuple[int, int, str, str, str | None]
+_Prop = re.Match[bytes] | tuple[str, str, str]
+#: a plain one-off event as matched: (first, last, UID, DTSTART, DTEND or None); its UID
+#: is what ``_scan`` reads, encoded
+_Plain = tuple[int, int, bytes, bytes, bytes | None]
 
 
 class _Unsure(Exception):
-    """The fast pass can't vouch for this text: the careful path reads it."""
+    """The fast pass can't vouch for this file: the careful path reads it."""
 
 
-def prefilter_raw(raw: str, start: datetime, end: datetime) -> Prefiltered | None:
-    """``prefilter(unfold(raw), start, end)``, for ``raw`` from ``decode_lazily``."""
+def prefilter_raw(raw: bytes, start: datetime, end: datetime) -> Prefiltered | None:
+    """``prefilter(decode(raw)[0], start, end)``, for bytes from ``decode_lazily``."""
     try:
         scanned = _scan_raw(raw)
     except _Unsure:
         scanned = None
     if scanned is None:  # odd structure or an odd start: the careful path decides
-        return prefilter(unfold(raw), start, end)
+        return prefilter(decode(raw)[0], start, end)
     plains, comps, utc_moves = scanned
     lo = start.astimezone(UTC).replace(tzinfo=None) - MARGIN
     hi = end.astimezone(UTC).replace(tzinfo=None) + MARGIN
     cuts = _drop_spans(plains, comps, lo, hi, utc_moves)
-    reduced = prefilter(unfold(_cut(raw, cuts)), start, end)
+    reduced = prefilter(decode(_cut(raw, cuts))[0], start, end)
     if reduced is None:
         return None
     return replace(reduced, dropped=reduced.dropped + len(cuts))
@@ -166,15 +186,15 @@ class _Scan:
             self.props = None
         return True
 
-    def careful_line(self, text: str, m: re.Match[str]) -> bool:
-        """A line that ``_LINES`` reads after unfolding; False as ``edge``."""
-        line, line_end = _logical_line(text, m.start() + 1)
+    def careful_line(self, raw: bytes, m: re.Match[bytes]) -> bool:
+        """A line that ``_LINES`` reads once unfolded and decoded; False as ``edge``."""
+        line, line_end = _logical_line(raw, m.start() + 1)
         cm = _LINES.match(line)
         if cm is None:
             return True
         edge, kind, name, params, value = cm.groups()
         if edge is not None:
-            last = _past_line_end(text, line_end)
+            last = _past_line_end(raw, line_end)
             return self.edge(edge.upper() == "BEGIN", kind.upper(), m.start() + 1, last)
         if self.props is not None and self.depth == 2:
             self.props.append(_careful_triple(cm, name, params, value))
@@ -182,40 +202,41 @@ class _Scan:
             self.utc_moves = True
         return True
 
-    def plain_event(self, m: re.Match[str]) -> bool:
+    def plain_event(self, m: re.Match[bytes]) -> bool:
         """A whole VEVENT matched at once, not a top-level one with UID and DTSTART (the
         scan's loop takes those); False as ``edge``."""
         if self.depth != 1:  # not a top-level one: ``_scan`` passes over it
             return self.depth != 0
-        triples = [(name, "", value) for name, value
+        triples = [(name, "", value.decode().strip()) for name, value
                    in zip(("UID", "DTSTART", "DTEND"), m.group(1, 2, 3), strict=True)
                    if value is not None]  # nothing that can't be read, all once
         self.comps.append(_comp(m.start() + 1, m.end() + 1, triples))
         return True
 
 
-def _scan_raw(text: str) -> tuple[list[_Plain], list[_Comp], bool] | None:
+def _scan_raw(raw: bytes) -> tuple[list[_Plain], list[_Comp], bool] | None:
     """The top-level VEVENTs (spans with their line end): plain one-offs as matched, the
     others read as ``_scan`` reads them; whether x-wr-timezone moves UTC times; None for
     the structures ``_scan`` gives up on."""
-    if not _FIRST.match(text):
+    if not _FIRST.match(raw):
         raise _Unsure("starts oddly")
     scan = _Scan()
     plains = scan.plains.append
-    for m in _RAW_LINE.finditer(text):
+    for m in _RAW_LINE.finditer(raw):
         i = m.lastindex
-        if i is None or i <= _EVENT:  # most of the text: as little work as can be
+        if i is None or i <= _EVENT:  # most of the file: as little work as can be
             uid, start, end = m.group(1, 2, 3)
             if scan.depth == 1 and uid is not None and start is not None:
-                plains((m.start() + 1, m.end() + 1, uid.strip(), start, end))
+                plains((m.start() + 1, m.end() + 1, uid, start, end))
                 continue
             ok = scan.plain_event(m)
         elif i == _BEGIN:
-            ok = scan.edge(True, m.group(_BEGIN).upper(), m.start() + 1, -1)
+            ok = scan.edge(True, m.group(_BEGIN).decode().upper(), m.start() + 1, -1)
         elif i == _END:
-            ok = scan.edge(False, m.group(_END).upper(), -1, _past_line_end(text, m.end()))
+            last = _past_line_end(raw, m.end())
+            ok = scan.edge(False, m.group(_END).decode().upper(), -1, last)
         elif i == _OTHER:
-            ok = scan.careful_line(text, m)
+            ok = scan.careful_line(raw, m)
         else:
             if scan.props is not None and scan.depth == 2:
                 scan.props.append(m)
@@ -227,24 +248,26 @@ def _scan_raw(text: str) -> tuple[list[_Plain], list[_Comp], bool] | None:
     return scan.plains, scan.comps, scan.utc_moves
 
 
-def _logical_line(text: str, start: int) -> tuple[str, int]:
-    """The unfolded line that starts at ``start``, and where its content ends in ``text``."""
-    end = text.find("\n", start)
-    while end != -1 and text[end + 1 : end + 2] in (" ", "\t"):
-        end = text.find("\n", end + 1)
+def _logical_line(raw: bytes, start: int) -> tuple[str, int]:
+    """The line that starts at ``start``, unfolded and decoded, and where its content
+    ends in ``raw``."""
+    end = raw.find(b"\n", start)
+    while end != -1 and raw[end + 1 : end + 2] in (b" ", b"\t"):
+        end = raw.find(b"\n", end + 1)
     if end == -1:
-        end = len(text)
-    if end > start and text[end - 1] == "\r":
+        end = len(raw)
+    if end > start and raw[end - 1] == 13:  # \r
         end -= 1
-    return unfold(text[start:end]), end
+    return raw[start:end].replace(b"\r\n", b"\n").replace(b"\n ", b"").replace(
+        b"\n\t", b"").decode(), end
 
 
-def _past_line_end(text: str, pos: int) -> int:
+def _past_line_end(raw: bytes, pos: int) -> int:
     """``pos`` (the end of a line's content) moved past the line end, as ``_rewrite``
     cuts a dropped component with the newline after it."""
-    if text.startswith("\r\n", pos):
+    if raw.startswith(b"\r\n", pos):
         return pos + 2
-    return pos + 1 if text.startswith("\n", pos) else pos
+    return pos + 1 if raw.startswith(b"\n", pos) else pos
 
 
 def _careful_triple(cm: re.Match[str], name: str | None, params: str | None,
@@ -261,8 +284,9 @@ def _triple(prop: _Prop) -> tuple[str, str, str]:
         return prop
     name, params_group, value_group = _TRIPLE[prop.lastindex or 0]
     params = prop.group(params_group) if params_group else None
-    return (name if isinstance(name, str) else prop.group(name),
-            params[1:].upper() if params else "", prop.group(value_group).strip())
+    return (name if isinstance(name, str) else prop.group(name).decode(),
+            params[1:].decode().upper() if params else "",
+            prop.group(value_group).decode().strip())
 
 
 def _comp(first: int, last: int, props: list[_Prop]) -> _Comp:
@@ -280,11 +304,13 @@ def _comp(first: int, last: int, props: list[_Prop]) -> _Comp:
 
 def _plain_comp(plain: _Plain) -> _Comp:
     first, last, uid, start, end = plain
-    triples = [("UID", "", uid), ("DTSTART", "", start)]
-    return _comp(first, last, [*triples, ("DTEND", "", end)] if end is not None else triples)
+    triples = [("UID", "", uid.decode()), ("DTSTART", "", start.decode())]
+    if end is not None:
+        triples.append(("DTEND", "", end.decode()))
+    return _comp(first, last, triples)  # type: ignore[arg-type]
 
 
-def _far(start: str, end: str | None, bounds: tuple[str, str, str]) -> bool:
+def _far(start: bytes, end: bytes | None, bounds: tuple[bytes, bytes, bytes]) -> bool:
     """Whether a plain one-off event certainly can't reach [lo, hi], by its values as
     strings (a plain value's YYYYMMDD sorts as the dates do) against ``bounds``: lo - 1
     day and lo as YYYYMMDD, hi as YYYYMMDD~ (after any value of that day). Only sure
@@ -297,30 +323,29 @@ def _far(start: str, end: str | None, bounds: tuple[str, str, str]) -> bool:
     return (start > hi or end < lo) and start <= end
 
 
-def _ymd(d: datetime) -> str:
-    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+def _ymd(d: datetime) -> bytes:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}".encode()
 
 
 def _drop_spans(plains: list[_Plain], comps: list[_Comp], lo: datetime, hi: datetime,
                 utc_moves: bool) -> list[tuple[int, int]]:
     """The spans of the events ``_decide`` would drop, in text order."""
-    bounds = (_ymd(lo - timedelta(days=1)), _ymd(lo), _ymd(hi) + "~")
-    uids = [p[2] for p in plains]
-    uids.extend(c.uid for c in comps if c.uid is not None)
+    bounds = (_ymd(lo - timedelta(days=1)), _ymd(lo), _ymd(hi) + b"~")
+    uids = [p[2] for p in plains]  # UIDs as UTF-8: equal bytes, equal strs
+    uids.extend(c.uid.encode() for c in comps if c.uid is not None)
     shared = set() if len(set(uids)) == len(uids) else _repeated(uids)
     cuts: list[tuple[int, int]] = []
-    groups: dict[str, list[_Comp]] = {}
+    groups: dict[bytes, list[_Comp]] = {}
     for plain in plains:
-        first, last, uid, start, end = plain
-        if shared and uid in shared:
-            groups.setdefault(uid, []).append(_plain_comp(plain))
-        elif _far(start, end, bounds) or not _keep_single(
+        if shared and plain[2] in shared:
+            groups.setdefault(plain[2], []).append(_plain_comp(plain))
+        elif _far(plain[3], plain[4], bounds) or not _keep_single(
             _plain_comp(plain), lo, hi, utc_moves
         ):
-            cuts.append((first, last))
+            cuts.append((plain[0], plain[1]))
     for comp in comps:
-        if comp.uid is not None and comp.uid in shared:
-            groups.setdefault(comp.uid, []).append(comp)
+        if comp.uid is not None and shared and comp.uid.encode() in shared:
+            groups.setdefault(comp.uid.encode(), []).append(comp)
         elif not _keep_single(comp, lo, hi, utc_moves):
             cuts.append((comp.first, comp.last))
     for members in groups.values():
@@ -330,21 +355,21 @@ def _drop_spans(plains: list[_Plain], comps: list[_Comp], lo: datetime, hi: date
     return cuts
 
 
-def _repeated(uids: list[str]) -> set[str]:
-    seen: set[str] = set()
-    repeated: set[str] = set()
+def _repeated(uids: list[bytes]) -> set[bytes]:
+    seen: set[bytes] = set()
+    repeated: set[bytes] = set()
     for uid in uids:
         (repeated if uid in seen else seen).add(uid)
     return repeated
 
 
-def _cut(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` without ``spans`` (sorted, not overlapping)."""
-    out: list[str] = []
+def _cut(raw: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """``raw`` without ``spans`` (sorted, not overlapping)."""
+    out: list[bytes] = []
     pos = 0
     for first, last in spans:
         if first > pos:
-            out.append(text[pos:first])
+            out.append(raw[pos:first])
         pos = last
-    out.append(text[pos:])
-    return "".join(out)
+    out.append(raw[pos:])
+    return b"".join(out)
