@@ -1,11 +1,13 @@
 """Cheap text-level work on .ics data, done before icalendar sees it.
 
 ``decode`` turns raw bytes into unfolded text (BOM, folds inside multi-byte
-characters, Latin-1 files, mixed line endings). ``prefilter`` drops the VEVENTs a
-window cannot reach, with a line scan that is ~50x cheaper than a full parse, so
-that years of history cost almost nothing. It is conservative: whatever it can't
-read with certainty is kept, and it keeps or drops a series' components together
-whenever dropping one could change how the others expand (see ``_decide_group``).
+characters, Latin-1 files, mixed line endings); ``decode_lazily`` spares the usual
+file that, for ``rawscan.prefilter_raw`` to read its bytes as they are. ``prefilter``
+drops the VEVENTs a window cannot reach, with a line scan that is ~50x cheaper than a
+full parse, so that years of history cost almost nothing. It is conservative: whatever
+it can't read with certainty is kept, and it keeps or drops a series' components
+together whenever dropping one could change how the others expand (see
+``_decide_group``).
 """
 
 from __future__ import annotations
