@@ -1,4 +1,4 @@
-"""The prefilter over text as read (``decode_lazily`` + ``prefilter_raw``) against the
+"""The prefilter over bytes as read (``decode_lazily`` + ``prefilter_raw``) against the
 careful path (``decode`` + ``prefilter``): the same text, the same kept and dropped
 events, for generated calendars with CRLF/LF line ends, folds anywhere (in names, in
 DTSTART values, inside multi-byte characters, fold artefacts), far and near events,
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legday_sync.adapters.ics.prefilter import decode, decode_lazily, prefilter
-from legday_sync.adapters.ics.rawscan import prefilter_raw
+from legday_sync.adapters.ics.rawscan import _scan_raw, prefilter_raw
 from legday_sync.adapters.ics.source import parse_ics
 from legday_sync.core.model import Window
 
@@ -215,3 +215,5 @@ def test_a_window_far_from_everything_drops_all_but_the_structure() -> None:
         data = _plain_calendar(events, eol)
         assert _fast(data) == _careful(data)
         assert _fast(data)[1:] == (0, 50)
+        raw = decode_lazily(data)  # and by the fast way: each matched whole
+        assert raw is not None and len(_scan_raw(raw)[0]) == 50  # type: ignore[index]
