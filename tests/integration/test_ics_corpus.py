@@ -15,7 +15,8 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from legday_sync.adapters.ics.prefilter import decode, prefilter
+from legday_sync.adapters.ics.prefilter import decode, decode_lazily, prefilter
+from legday_sync.adapters.ics.rawscan import prefilter_raw
 from legday_sync.adapters.ics.source import IcsSource, parse_ics
 from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
@@ -59,6 +60,28 @@ def test_corpus_file_loads_or_fails_cleanly(path: Path) -> None:
         starts = [(e.start, e.uid) for e in result.events]
         assert starts == sorted(starts)
     assert time.perf_counter() - began < PER_FILE_SECONDS
+
+
+@pytest.mark.parametrize("window", [WIDE, Window(datetime(2019, 3, 1, tzinfo=UTC),
+                                                   datetime(2019, 3, 22, tzinfo=UTC))],
+                         ids=["wide", "three-weeks"])
+def test_the_raw_prefilter_gives_the_careful_ones_text(window: Window) -> None:
+    """``decode_lazily`` + ``prefilter_raw`` against ``decode`` + ``prefilter`` on every
+    corpus file: the same text out, the same counts (or both give up)."""
+    raw_files = 0
+    for _, path in CORPUS:
+        data = path.read_bytes()
+        try:
+            text, _ = decode(data)
+        except UnicodeError:
+            continue
+        careful = prefilter(text, window.start, window.end)
+        raw = decode_lazily(data)
+        if raw is not None:
+            assert decode(raw) == decode(data)
+            assert prefilter_raw(raw, window.start, window.end) == careful, path
+            raw_files += 1
+    assert raw_files >= 150
 
 
 def test_known_good_corpus_files_give_events() -> None:

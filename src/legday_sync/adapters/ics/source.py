@@ -33,7 +33,8 @@ from ...core.model import ICS_MARKER, Event, Window
 from ...core.ports import FetchResult
 from ...errors import SourceError
 from .fetch import HttpFetcher, redact_url
-from .prefilter import decode, prefilter
+from .prefilter import decode, decode_lazily, prefilter
+from .rawscan import prefilter_raw
 from .series_jump import fast_forward
 
 __all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
@@ -210,6 +211,10 @@ class IcsSource:
 
 _BEGIN_CAL = re.compile(r"^BEGIN:VCALENDAR[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _END_CAL = re.compile(r"^END:VCALENDAR[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# the same lines (spelled in ASCII) in bytes as read: a CR before the line end, no fold
+# after it; what they don't find there, the careful path looks for again
+_BEGIN_CAL_RAW = re.compile(rb"^BEGIN:VCALENDAR[ \t]*\r?$(?!\n[ \t])", re.I | re.M)
+_END_CAL_RAW = re.compile(rb"^END:VCALENDAR[ \t]*\r?$(?!\n[ \t])", re.I | re.M)
 
 
 def parse_ics(
@@ -229,28 +234,22 @@ def parse_ics(
     window = _utc_window(window)
     if not data.strip():
         raise SourceError(source, "the calendar file is empty", fix=_NOT_ICS_FIX)
-    try:
-        text, warnings = decode(data)
-    except UnicodeError as exc:
-        raise SourceError(source, f"could not decode the file: {exc}", fix=_NOT_ICS_FIX) from None
-    if "\x00" in text:
-        raise SourceError(source, "binary data, not an iCalendar file", fix=_NOT_ICS_FIX)
-    if not _BEGIN_CAL.search(text):
-        raise SourceError(source, "not an iCalendar file (no BEGIN:VCALENDAR)", fix=_NOT_ICS_FIX)
-    # the end is almost always in the last bytes: look there before scanning megabytes
-    if not (_END_CAL.search(text, max(0, len(text) - 4096)) or _END_CAL.search(text)):
-        raise SourceError(
-            source,
-            "the calendar is truncated (no END:VCALENDAR)",
-            fix="the file or download was cut short; try again or re-export it",
-        )
+    # the usual file is read as it is (bytes: CRLF, folds), decoded only where kept
+    raw = decode_lazily(data) if use_prefilter else None
+    if raw is not None and (b"\x00" in raw or not (
+            _BEGIN_CAL_RAW.search(raw) and _END_CAL_RAW.search(raw, max(0, len(raw) - 4096)))):
+        raw = None  # the careful path says what is wrong (or finds it right after all)
+    text, warnings = ("", []) if raw is not None else _decode_calendar(data, source)
     if use_prefilter:
         try:
-            reduced = prefilter(text, window.start, window.end)
+            reduced = (prefilter_raw(raw, window.start, window.end) if raw is not None
+                       else prefilter(text, window.start, window.end))
         except Exception:  # the fast path is an optimisation: never let it fail a source
             reduced = None
         if reduced is not None:
             text = reduced.text
+        elif raw is not None:
+            text = decode(raw)[0]
     try:
         with warnings_module.catch_warnings(record=True) as caught:
             warnings_module.simplefilter("always")
@@ -270,6 +269,26 @@ def parse_ics(
         events.extend(expander.run(cal, window))
     events.sort(key=_sort_key)
     return events, warnings
+
+
+def _decode_calendar(data: bytes, source: str) -> tuple[str, list[str]]:
+    """``decode(data)``, raising ``SourceError`` when the text is not a calendar."""
+    try:
+        text, warnings = decode(data)
+    except UnicodeError as exc:
+        raise SourceError(source, f"could not decode the file: {exc}", fix=_NOT_ICS_FIX) from None
+    if "\x00" in text:
+        raise SourceError(source, "binary data, not an iCalendar file", fix=_NOT_ICS_FIX)
+    if not _BEGIN_CAL.search(text):
+        raise SourceError(source, "not an iCalendar file (no BEGIN:VCALENDAR)", fix=_NOT_ICS_FIX)
+    # the end is almost always in the last bytes: look there before scanning megabytes
+    if not (_END_CAL.search(text, max(0, len(text) - 4096)) or _END_CAL.search(text)):
+        raise SourceError(
+            source,
+            "the calendar is truncated (no END:VCALENDAR)",
+            fix="the file or download was cut short; try again or re-export it",
+        )
+    return text, warnings
 
 
 class _Expander:
