@@ -5,9 +5,10 @@ For a file source (same mtime) and for a URL source whose server answers 304:
 1. a real (non-dry) ``legday-sync sync`` subprocess fills the state (event cache, the
    URL's stored copy and ETag);
 2. in this process, ``service.sync_once(settings, now)`` runs again, timed with
-   ``perf_counter`` (median of 5), with the source's ``parse_ics`` and ``decode`` patched
-   to count calls: neither may be called. (``icalendar.Calendar.from_ical`` does run, on
-   the small suggestions file the .ics sink reads back; that is not the source.)
+   ``perf_counter`` (median of 5), with the source's ``parse_ics``, ``decode`` and
+   ``decode_lazily`` patched to count calls: none may be called.
+   (``icalendar.Calendar.from_ical`` does run, on the small suggestions file the .ics sink
+   reads back; that is not the source.)
 
 The comparison is the same in-process ``sync_once`` with an empty state folder (no
 cache: the prefiltered parse runs), median of 3.
@@ -105,7 +106,8 @@ def _in_process(cfg: Path, rounds: int) -> tuple[list[float], int]:
 
     times = []
     with mock.patch.object(ics, "parse_ics", counting(ics.parse_ics)), \
-            mock.patch.object(ics, "decode", counting(ics.decode)):
+            mock.patch.object(ics, "decode", counting(ics.decode)), \
+            mock.patch.object(ics, "decode_lazily", counting(ics.decode_lazily)):
         for _ in range(rounds):
             t, report = timed(lambda: sync_once(settings, now))
             if report.errors:
@@ -154,7 +156,8 @@ def run(quick: bool = False) -> Figure:
         ratio=f"{f_cold / f_warm:.0f}× / {u_cold / u_warm:.0f}×",
         met=met,
         how=(f"in-process `service.sync_once` (non-dry) after a real `sync` filled the state, "
-             f"median of {rounds}; the source's `parse_ics`/`decode` patched to count calls; "
+             f"median of {rounds}; the source's `parse_ics`/`decode`/`decode_lazily` patched "
+             f"to count calls; "
              f"loopback server honouring If-None-Match answered {counts.get(200, 0)}×200 and "
              f"{counts.get(304, 0)}×304; comparison: the same call on an empty state (median "
              f"of 3)"),

@@ -6,7 +6,6 @@ and within a bounded time. Plus the fast path on a large calendar.
 
 from __future__ import annotations
 
-import functools
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,8 @@ import pytest
 import recurring_ical_events
 
 from legday_sync.adapters.ics import source as ics_module
-from legday_sync.adapters.ics.prefilter import decode, prefilter
+from legday_sync.adapters.ics.prefilter import decode, decode_lazily, prefilter
+from legday_sync.adapters.ics.rawscan import prefilter_raw
 from legday_sync.adapters.ics.source import IcsSource, parse_ics
 from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
@@ -61,6 +61,28 @@ def test_corpus_file_loads_or_fails_cleanly(path: Path) -> None:
         starts = [(e.start, e.uid) for e in result.events]
         assert starts == sorted(starts)
     assert time.perf_counter() - began < PER_FILE_SECONDS
+
+
+@pytest.mark.parametrize("window", [WIDE, Window(datetime(2019, 3, 1, tzinfo=UTC),
+                                                   datetime(2019, 3, 22, tzinfo=UTC))],
+                         ids=["wide", "three-weeks"])
+def test_the_raw_prefilter_gives_the_careful_ones_text(window: Window) -> None:
+    """``decode_lazily`` + ``prefilter_raw`` against ``decode`` + ``prefilter`` on every
+    corpus file: the same text out, the same counts (or both give up)."""
+    raw_files = 0
+    for _, path in CORPUS:
+        data = path.read_bytes()
+        try:
+            text, _ = decode(data)
+        except UnicodeError:
+            continue
+        careful = prefilter(text, window.start, window.end)
+        raw = decode_lazily(data)
+        if raw is not None:
+            assert decode(raw) == decode(data)
+            assert prefilter_raw(raw, window.start, window.end) == careful, path
+            raw_files += 1
+    assert raw_files >= 150
 
 
 def test_known_good_corpus_files_give_events() -> None:
@@ -114,6 +136,13 @@ def _windows(events: object) -> list[Window]:
             Window(middle - timedelta(days=40), middle)]
 
 
+_REDUCE = ics_module._reduce
+
+
+def _without_one_offs(*args: object, **kwargs: object) -> object:
+    return _REDUCE(*args, **{**kwargs, "direct": False})  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("path", [p for _, p in CORPUS], ids=[i for i, _ in CORPUS])
 def test_corpus_fast_path_equals_the_reference(
     path: Path, monkeypatch: pytest.MonkeyPatch
@@ -126,7 +155,7 @@ def test_corpus_fast_path_equals_the_reference(
         # warnings: the prefilter never sees the events it drops (a missing UID far from
         # the window goes unmentioned), so compare with the fast path without one-offs
         with monkeypatch.context() as patch:
-            patch.setattr(ics_module, "prefilter", functools.partial(prefilter, direct=False))
+            patch.setattr(ics_module, "_reduce", _without_one_offs)
             _, before = _outcome(data, window, fast=True)
         assert warnings == before, window
 

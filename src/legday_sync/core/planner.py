@@ -246,6 +246,9 @@ class _Planner:
         self.fixed = sorted((w for w in near if _key(w) not in self.sessions),
                             key=lambda w: (w.start, w.kind, w.event.uid))
         self._fixed_starts = [w.start for w in self.fixed]
+        #: each workout's local start date, worked out once (the candidate loop's hot path)
+        self._start_day = {id(w): self._date(w.start)
+                           for w in [*self.fixed, *(s.w for s in self.order)]}
         self.races: dict[date, Workout] = {}
         for w in sorted(near, key=lambda w: w.start):
             if w.kind == "run" and w.race:
@@ -314,17 +317,20 @@ class _Planner:
         # (only those whose windows can reach a start in [earliest, latest]: a window
         # lasts less than ``margin``, and a leg day's reaches back by its duration)
         lo, hi = earliest - margin, latest + margin + 2 * (w.end - w.start)
-        others = [o.w for o in self.order
-                  if o is not s and not o.date_only and o.w.end > lo and o.w.start < hi]
+        # (of the other kind: only a leg day and a run make a recovery window)
+        other_kind = "leg_day" if s.is_run else "run"
+        others = [o.w for o in self.order if o is not s and not o.date_only
+                  and o.w.kind == other_kind and o.w.end > lo and o.w.start < hi]
         # per-day blocks from the workouts that stay (one run a day, no run on a leg day, ...)
         day_rule: dict[date, str] = {}
         forbidden: list[tuple[datetime, datetime, _Why]] = []  # open intervals of starts
         soft: list[tuple[datetime, datetime]] = []
         dur = w.end - w.start
         n_fixed = len(fixed)
+        start_day = self._start_day
         for k, f in enumerate([*fixed, *others]):
             is_fixed = k < n_fixed
-            fday = self._date(f.start)
+            fday = start_day[id(f)]
             if is_fixed:
                 for d, text in self._same_or_next_day(s, f, fday):
                     day_rule.setdefault(d, text)

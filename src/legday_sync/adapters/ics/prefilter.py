@@ -1,15 +1,18 @@
 """Cheap text-level work on .ics data, done before icalendar sees it.
 
 ``decode`` turns raw bytes into unfolded text (BOM, folds inside multi-byte
-characters, Latin-1 files, mixed line endings). ``prefilter`` drops the VEVENTs a
-window cannot reach, with a line scan that is ~50x cheaper than a full parse, so
-that years of history cost almost nothing. It is conservative: whatever it can't
-read with certainty is kept, and it keeps or drops a series' components together
-whenever dropping one could change how the others expand (see ``_decide_group``).
+characters, Latin-1 files, mixed line endings); ``decode_lazily`` spares the usual
+file that, for ``rawscan.prefilter_raw`` to read its bytes as they are. ``prefilter``
+drops the VEVENTs a window cannot reach, with a line scan that is ~50x cheaper than a
+full parse, so that years of history cost almost nothing. It is conservative: whatever
+it can't read with certainty is kept, and it keeps or drops a series' components
+together whenever dropping one could change how the others expand (see
+``_decide_group``).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +21,7 @@ from ...core.model import ICS_MARKER
 from . import one_off
 from .rrule_skip import ends_before, parse_rule
 
-__all__ = ["MARGIN", "Prefiltered", "decode", "prefilter"]
+__all__ = ["MARGIN", "Prefiltered", "decode", "decode_lazily", "prefilter"]
 
 #: slack for time zones (a local time is within ±14 h of UTC) and rounding
 MARGIN = timedelta(days=2)
@@ -53,6 +56,40 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     if text.startswith("\ufeff"):
         text = text[1:]
     return text, warnings
+
+
+_LONE_CR = re.compile(rb"\r[^\n]")  # and one at the end (a regex finds these faster
+_SPACE_TAB_FOLD = re.compile(rb"\n \t")  # than ``bytes.find``)
+
+
+def decode_lazily(data: bytes) -> bytes | None:
+    """The bytes of the usual file, to be read as they are (``prefilter_raw``), or None:
+    then ``decode`` it. The usual file is UTF-8 with LF or CRLF line ends; ``decode`` of
+    the bytes returned gives what ``decode(data)`` gives. Most of a big calendar is then
+    dropped before anything is normalised or decoded into one (4 bytes a character) str.
+    """
+    body = data[len(_BOM_UTF8) :] if data.startswith(_BOM_UTF8) else data
+    # lone CRs, a BOM a fold could move, another BOM, or "\n \t": where decode's two
+    # rounds of unfolding take out more than each line's folds ("a\n\n \tb" -> "ab")
+    if (body.startswith((b"\r", b"\n", _BOM_UTF8)) or body.endswith(b"\r")
+            or _SPACE_TAB_FOLD.search(body) or _LONE_CR.search(body)):
+        return None
+    # valid as read, so valid unfolded (a fold only takes ASCII out between characters);
+    # else not UTF-8, UTF-16, or a fold splits a character
+    return body if _is_utf8(body) else None
+
+
+def _is_utf8(data: bytes, piece: int = 1 << 16) -> bool:
+    """Whether ``data`` is UTF-8, decoded a piece at a time: no big str is made."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for at in range(0, len(data), piece):
+            decoder.decode(view[at : at + piece])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # --- the line scan --------------------------------------------------------------------
@@ -143,7 +180,7 @@ def _dur(value: str) -> timedelta:
     return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Comp:
     """One top-level VEVENT: its character span and what the scan could read of it."""
 
@@ -356,7 +393,7 @@ def prefilter(
 def _rewrite_direct(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
                     dropped: int, utc_moves: bool) -> Prefiltered:
     """``_rewrite`` that also takes the kept one-offs out of the text, when what is left
-    for icalendar shows that to be safe (see ``one_off.floating_zone``)."""
+    for icalendar shows that to be safe (see ``one_off.safe``)."""
     readable, zone = one_off.calendar_zone(text[: comps[0].first] if comps else "", utc_moves)
     found = one_off.take(text, comps, drop, zone) if readable else []
     if not found:

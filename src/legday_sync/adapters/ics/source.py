@@ -34,7 +34,8 @@ from ...core.ports import FetchResult
 from ...errors import SourceError
 from .fetch import HttpFetcher, redact_url
 from .one_off import Direct, to_event
-from .prefilter import decode, prefilter
+from .prefilter import decode, decode_lazily, prefilter
+from .rawscan import prefilter_raw
 from .series_jump import fast_forward
 
 __all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
@@ -211,6 +212,10 @@ class IcsSource:
 
 _BEGIN_CAL = re.compile(r"^BEGIN:VCALENDAR[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _END_CAL = re.compile(r"^END:VCALENDAR[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# the same lines (spelled in ASCII) in bytes as read: a CR before the line end, no fold
+# after it; what they don't find there, the careful path looks for again
+_BEGIN_CAL_RAW = re.compile(rb"^BEGIN:VCALENDAR[ \t]*\r?$(?!\n[ \t])", re.I | re.M)
+_END_CAL_RAW = re.compile(rb"^END:VCALENDAR[ \t]*\r?$(?!\n[ \t])", re.I | re.M)
 
 
 def parse_ics(
@@ -230,30 +235,20 @@ def parse_ics(
     window = _utc_window(window)
     if not data.strip():
         raise SourceError(source, "the calendar file is empty", fix=_NOT_ICS_FIX)
-    try:
-        text, warnings = decode(data)
-    except UnicodeError as exc:
-        raise SourceError(source, f"could not decode the file: {exc}", fix=_NOT_ICS_FIX) from None
-    if "\x00" in text:
-        raise SourceError(source, "binary data, not an iCalendar file", fix=_NOT_ICS_FIX)
-    if not _BEGIN_CAL.search(text):
-        raise SourceError(source, "not an iCalendar file (no BEGIN:VCALENDAR)", fix=_NOT_ICS_FIX)
-    # the end is almost always in the last bytes: look there before scanning megabytes
-    if not (_END_CAL.search(text, max(0, len(text) - 4096)) or _END_CAL.search(text)):
-        raise SourceError(
-            source,
-            "the calendar is truncated (no END:VCALENDAR)",
-            fix="the file or download was cut short; try again or re-export it",
-        )
-    full = text
-    direct: Direct | None = None
+    # the usual file is read as it is (bytes: CRLF, folds), decoded only where kept
+    raw = decode_lazily(data) if use_prefilter else None
+    if raw is not None and (b"\x00" in raw or not (
+            _BEGIN_CAL_RAW.search(raw) and _END_CAL_RAW.search(raw, max(0, len(raw) - 4096)))):
+        raw = None  # the careful path says what is wrong (or finds it right after all)
+    full, warnings = ("", []) if raw is not None else _decode_calendar(data, source)
+    text, direct = full, None
     if use_prefilter:
-        text, direct = _reduce(full, window, direct=True)
+        text, direct = _reduce(raw, full, window, direct=True)
     calendars, messages = _parse(text, source)
     if direct is not None and not _as_scanned(calendars, direct):
         # icalendar read the structure otherwise than the prefilter's scan (odd BEGIN
         # lines): the direct path can't be trusted; parse as without it
-        text, direct = _reduce(full, window, direct=False)
+        text, direct = _reduce(raw, full, window, direct=False)
         calendars, messages = _parse(text, source)
     warnings.extend(messages)
     events: list[Event] = []
@@ -264,16 +259,19 @@ def parse_ics(
     return events, warnings
 
 
-def _reduce(text: str, window: Window, *, direct: bool) -> tuple[str, Direct | None]:
-    """The prefiltered text (the whole text if the prefilter gives up), and the one-off
-    events taken out of it."""
+def _reduce(raw: bytes | None, text: str, window: Window, *,
+            direct: bool) -> tuple[str, Direct | None]:
+    """The prefiltered text of ``raw`` (bytes as read) or else ``text`` (the whole text
+    if the prefilter gives up), and the one-off events taken out of it."""
     try:
-        reduced = prefilter(text, window.start, window.end, direct=direct)
+        reduced = (prefilter_raw(raw, window.start, window.end, direct=direct)
+                   if raw is not None else prefilter(text, window.start, window.end,
+                                                     direct=direct))
     except Exception:  # the fast path is an optimisation: never let it fail a source
         reduced = None
-    if reduced is None:
-        return text, None
-    return reduced.text, reduced.direct
+    if reduced is not None:
+        return reduced.text, reduced.direct
+    return (decode(raw)[0] if raw is not None else text), None
 
 
 def _parse(text: str, source: str) -> tuple[list[icalendar.Calendar], list[str]]:
@@ -299,6 +297,26 @@ def _as_scanned(calendars: list[icalendar.Calendar], direct: Direct) -> bool:
         return False
     found = sum(1 for comp in calendars[0].walk() if comp.name == "VEVENT")
     return found == direct.kept - len(direct.one_offs)
+
+
+def _decode_calendar(data: bytes, source: str) -> tuple[str, list[str]]:
+    """``decode(data)``, raising ``SourceError`` when the text is not a calendar."""
+    try:
+        text, warnings = decode(data)
+    except UnicodeError as exc:
+        raise SourceError(source, f"could not decode the file: {exc}", fix=_NOT_ICS_FIX) from None
+    if "\x00" in text:
+        raise SourceError(source, "binary data, not an iCalendar file", fix=_NOT_ICS_FIX)
+    if not _BEGIN_CAL.search(text):
+        raise SourceError(source, "not an iCalendar file (no BEGIN:VCALENDAR)", fix=_NOT_ICS_FIX)
+    # the end is almost always in the last bytes: look there before scanning megabytes
+    if not (_END_CAL.search(text, max(0, len(text) - 4096)) or _END_CAL.search(text)):
+        raise SourceError(
+            source,
+            "the calendar is truncated (no END:VCALENDAR)",
+            fix="the file or download was cut short; try again or re-export it",
+        )
+    return text, warnings
 
 
 class _Expander:
