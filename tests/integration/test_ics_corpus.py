@@ -15,6 +15,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 
+from legday_sync.adapters.ics import source as ics_module
 from legday_sync.adapters.ics.prefilter import decode, decode_lazily, prefilter
 from legday_sync.adapters.ics.rawscan import prefilter_raw
 from legday_sync.adapters.ics.source import IcsSource, parse_ics
@@ -111,3 +112,62 @@ def test_large_calendar_fast_path() -> None:
     assert events
     # the target is well under 1.5 s; allow slack for loaded CI machines
     assert elapsed < 5.0, f"fast path took {elapsed:.2f} s"
+
+
+# --- the fast path (prefilter, one-offs read directly) against the reference ---------------
+
+
+def _outcome(data: bytes, window: Window, fast: bool) -> tuple[object, list[str]]:
+    """(events or the error, warnings), without icalendar's once-per-process warnings."""
+    try:
+        events, warnings = parse_ics(
+            data, window, source="c", default_tz=ZoneInfo("Europe/Berlin"), use_prefilter=fast)
+    except SourceError as err:
+        return err.message, []
+    return events, [w for w in warnings if "globally unique TZID" not in w]
+
+
+def _windows(events: object) -> list[Window]:
+    """WIDE, and windows cutting through the calendar's events."""
+    if not isinstance(events, list) or not events:
+        return [WIDE]
+    middle = events[len(events) // 2].start
+    return [WIDE, Window(middle + timedelta(minutes=17), middle + timedelta(days=3)),
+            Window(middle - timedelta(days=40), middle)]
+
+
+_REDUCE = ics_module._reduce
+
+
+def _without_one_offs(*args: object, **kwargs: object) -> object:
+    return _REDUCE(*args, **{**kwargs, "direct": False})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", [p for _, p in CORPUS], ids=[i for i, _ in CORPUS])
+def test_corpus_fast_path_equals_the_reference(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = path.read_bytes()
+    for window in _windows(_outcome(data, WIDE, fast=False)[0]):
+        fast, warnings = _outcome(data, window, fast=True)
+        reference, _ = _outcome(data, window, fast=False)
+        assert fast == reference, window
+        # warnings: the prefilter never sees the events it drops (a missing UID far from
+        # the window goes unmentioned), so compare with the fast path without one-offs
+        with monkeypatch.context() as patch:
+            patch.setattr(ics_module, "_reduce", _without_one_offs)
+            _, before = _outcome(data, window, fast=True)
+        assert warnings == before, window
+
+
+def test_corpus_calendars_take_the_direct_path() -> None:
+    """Real calendars do have one-offs read straight from the text."""
+    taken = 0
+    for _, path in CORPUS:
+        try:
+            text, _ = decode(path.read_bytes())
+            reduced = prefilter(text, WIDE.start, WIDE.end, direct=True)
+        except (UnicodeError, ValueError):
+            continue
+        taken += bool(reduced and reduced.direct and reduced.direct.one_offs)
+    assert taken >= 25

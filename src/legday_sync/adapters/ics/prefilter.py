@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ...core.model import ICS_MARKER
+from . import one_off
 from .rrule_skip import ends_before, parse_rule
 
 __all__ = ["MARGIN", "Prefiltered", "decode", "decode_lazily", "prefilter"]
@@ -303,6 +304,8 @@ class Prefiltered:
     text: str
     kept: int
     dropped: int
+    #: kept one-off events taken out of ``text`` (``prefilter(..., direct=True)``)
+    direct: one_off.Direct | None = None
 
 
 def _overlaps(a: tuple[datetime, datetime], lo: datetime, hi: datetime) -> bool:
@@ -363,13 +366,17 @@ _LINES = re.compile(
 _DROPPABLE = frozenset({"VTODO", "VJOURNAL", "VFREEBUSY"})
 
 
-def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
+def prefilter(
+    text: str, start: datetime, end: datetime, *, direct: bool = False
+) -> Prefiltered | None:
     """Drop the VEVENTs that can't have an occurrence near [start, end).
 
     Returns None when the text's structure is unusual (not exactly one
     VCALENDAR, unbalanced BEGIN/END): the caller then parses everything.
     Only top-level VEVENTs are ever dropped; VTIMEZONEs and calendar
     properties stay. VTODO/VJOURNAL/VFREEBUSY are dropped (never expanded).
+    ``direct``: also take the kept plain one-off events out of the text, read
+    (``one_off``), into ``Prefiltered.direct``.
     """
     scanned = _scan(text)
     if scanned is None:
@@ -378,7 +385,25 @@ def prefilter(text: str, start: datetime, end: datetime) -> Prefiltered | None:
     lo = start.astimezone(UTC).replace(tzinfo=None) - MARGIN
     hi = end.astimezone(UTC).replace(tzinfo=None) + MARGIN
     dropped = _decide(comps, lo, hi, utc_moves, drop)
+    if direct:
+        return _rewrite_direct(text, comps, drop, dropped, utc_moves)
     return _rewrite(text, comps, drop, dropped)
+
+
+def _rewrite_direct(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
+                    dropped: int, utc_moves: bool) -> Prefiltered:
+    """``_rewrite`` that also takes the kept one-offs out of the text, when what is left
+    for icalendar shows that to be safe (see ``one_off.safe``)."""
+    readable, zone = one_off.calendar_zone(text[: comps[0].first] if comps else "", utc_moves)
+    found = one_off.take(text, comps, drop, zone) if readable else []
+    if not found:
+        return _rewrite(text, comps, drop, dropped)
+    result = _rewrite(text, comps, drop + [span for _, span in found], dropped)
+    kept = len(comps) - dropped
+    if not one_off.safe(result.text, kept - len(found), zone):
+        return _rewrite(text, comps, drop, dropped)
+    result.direct = one_off.Direct([one for one, _ in found], kept, zone)
+    return result
 
 
 def _scan(text: str) -> tuple[list[_Comp], list[tuple[int, int]], bool] | None:
@@ -469,7 +494,8 @@ def _rewrite(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
     edits = [(first, last, "") for first, last in drop]
     dropped_spans = set(drop)
     for comp in comps:
-        if comp.uid is not None and (comp.first, comp.last) not in dropped_spans:
+        # a blank UID is invented from a hash of the whole component: keep it whole
+        if comp.uid and (comp.first, comp.last) not in dropped_spans:
             block = text[comp.first : comp.last]
             lean = _lean(block)
             if len(lean) != len(block):
@@ -492,13 +518,16 @@ def _rewrite(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
 _USED = ("BEGIN", "END", "UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE",
          "EXRULE", "RECURRENCE-ID", "SEQUENCE", "STATUS", "SUMMARY", "DESCRIPTION",
          "CATEGORIES", "TRANSP", "URL", ICS_MARKER)
+_UNUSED = r"^(?:(?!(?:" + "|".join(map(re.escape, _USED)) + r")[;:])[A-Za-z0-9-]+[;:][^\n]*"
 _UNUSED_LINE = re.compile(
-    r"^(?:(?!(?:" + "|".join(map(re.escape, _USED)) + r")[;:])[A-Za-z0-9-]+[;:][^\n]*"
+    _UNUSED
     # STATUS and TRANSP are read only for CANCELLED and TRANSPARENT: their other values
-    # say what their absence says
-    r"|STATUS:(?:CONFIRMED|TENTATIVE)[ \t]*|TRANSP:OPAQUE[ \t]*)\n",
+    # say what their absence says (unless there are several: then all are read as a list)
+    + r"|STATUS:(?:CONFIRMED|TENTATIVE)[ \t]*|TRANSP:OPAQUE[ \t]*)\n",
     re.MULTILINE | re.IGNORECASE,
 )
+_UNUSED_ONLY = re.compile(_UNUSED + r")\n", re.MULTILINE | re.IGNORECASE)
+_STATUS_OR_TRANSP = re.compile(r"^(STATUS|TRANSP)[;:]", re.MULTILINE | re.IGNORECASE)
 _BEGIN_LINE = re.compile(r"^BEGIN:", re.MULTILINE | re.IGNORECASE)
 _LEAN_MAX = 64 * 1024
 
@@ -509,6 +538,11 @@ def _lean(block: str) -> str:
     huge ones (a 50 MB description): the savings are in the many small events."""
     if len(block) > _LEAN_MAX or _BEGIN_LINE.search(block, 1):
         return block
+    if block[:13].upper() != "BEGIN:VEVENT\n":
+        return block  # 'BEGIN:VEVENT ' is another component to icalendar: a strict one
+    names = [name.upper() for name in _STATUS_OR_TRANSP.findall(block)]
+    if len(names) != len(set(names)):
+        return _UNUSED_ONLY.sub("", block)
     return _UNUSED_LINE.sub("", block)
 
 

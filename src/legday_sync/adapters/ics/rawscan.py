@@ -136,19 +136,22 @@ class _Unsure(Exception):
     """The fast pass can't vouch for this file: the careful path reads it."""
 
 
-def prefilter_raw(raw: bytes, start: datetime, end: datetime) -> Prefiltered | None:
-    """``prefilter(decode(raw)[0], start, end)``, for bytes from ``decode_lazily``."""
+def prefilter_raw(
+    raw: bytes, start: datetime, end: datetime, *, direct: bool = False
+) -> Prefiltered | None:
+    """``prefilter(decode(raw)[0], start, end, direct=direct)``, for bytes from
+    ``decode_lazily``."""
     try:
         scanned = _scan_raw(raw)
     except _Unsure:
         scanned = None
     if scanned is None:  # odd structure or an odd start: the careful path decides
-        return prefilter(decode(raw)[0], start, end)
+        return prefilter(decode(raw)[0], start, end, direct=direct)
     plains, comps, utc_moves = scanned
     lo = start.astimezone(UTC).replace(tzinfo=None) - MARGIN
     hi = end.astimezone(UTC).replace(tzinfo=None) + MARGIN
     cuts = _drop_spans(plains, comps, lo, hi, utc_moves)
-    reduced = prefilter(decode(_cut(raw, cuts))[0], start, end)
+    reduced = prefilter(decode(_cut(raw, cuts))[0], start, end, direct=direct)
     if reduced is None:
         return None
     return replace(reduced, dropped=reduced.dropped + len(cuts))

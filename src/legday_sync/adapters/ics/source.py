@@ -18,7 +18,7 @@ import itertools
 import os
 import re
 import warnings as warnings_module
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -33,6 +33,7 @@ from ...core.model import ICS_MARKER, Event, Window
 from ...core.ports import FetchResult
 from ...errors import SourceError
 from .fetch import HttpFetcher, redact_url
+from .one_off import Direct, to_event
 from .prefilter import decode, decode_lazily, prefilter
 from .rawscan import prefilter_raw
 from .series_jump import fast_forward
@@ -40,7 +41,7 @@ from .series_jump import fast_forward
 __all__ = ["MAX_OCCURRENCES_PER_SERIES", "EventCache", "IcsSource", "parse_ics"]
 
 #: bump when parsing changes, so cached events from an older version aren't used
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 #: how much wider than asked a parse looks, so the next sync's window hits the cache
 PARSE_BEFORE = timedelta(days=1)
 PARSE_AFTER = timedelta(days=7)
@@ -239,17 +240,42 @@ def parse_ics(
     if raw is not None and (b"\x00" in raw or not (
             _BEGIN_CAL_RAW.search(raw) and _END_CAL_RAW.search(raw, max(0, len(raw) - 4096)))):
         raw = None  # the careful path says what is wrong (or finds it right after all)
-    text, warnings = ("", []) if raw is not None else _decode_calendar(data, source)
+    full, warnings = ("", []) if raw is not None else _decode_calendar(data, source)
+    text, direct = full, None
     if use_prefilter:
-        try:
-            reduced = (prefilter_raw(raw, window.start, window.end) if raw is not None
-                       else prefilter(text, window.start, window.end))
-        except Exception:  # the fast path is an optimisation: never let it fail a source
-            reduced = None
-        if reduced is not None:
-            text = reduced.text
-        elif raw is not None:
-            text = decode(raw)[0]
+        text, direct = _reduce(raw, full, window, direct=True)
+    calendars, messages = _parse(text, source)
+    if direct is not None and not _as_scanned(calendars, direct):
+        # icalendar read the structure otherwise than the prefilter's scan (odd BEGIN
+        # lines): the direct path can't be trusted; parse as without it
+        text, direct = _reduce(raw, full, window, direct=False)
+        calendars, messages = _parse(text, source)
+    warnings.extend(messages)
+    events: list[Event] = []
+    for cal in calendars:  # just one when there are direct events (_as_scanned)
+        expander = _Expander(source, default_tz, warnings, fast=use_prefilter, direct=direct)
+        events.extend(expander.run(cal, window))
+    events.sort(key=_sort_key)
+    return events, warnings
+
+
+def _reduce(raw: bytes | None, text: str, window: Window, *,
+            direct: bool) -> tuple[str, Direct | None]:
+    """The prefiltered text of ``raw`` (bytes as read) or else ``text`` (the whole text
+    if the prefilter gives up), and the one-off events taken out of it."""
+    try:
+        reduced = (prefilter_raw(raw, window.start, window.end, direct=direct)
+                   if raw is not None else prefilter(text, window.start, window.end,
+                                                     direct=direct))
+    except Exception:  # the fast path is an optimisation: never let it fail a source
+        reduced = None
+    if reduced is not None:
+        return reduced.text, reduced.direct
+    return (decode(raw)[0] if raw is not None else text), None
+
+
+def _parse(text: str, source: str) -> tuple[list[icalendar.Calendar], list[str]]:
+    """icalendar's VCALENDARs of ``text``, and its warnings."""
     try:
         with warnings_module.catch_warnings(record=True) as caught:
             warnings_module.simplefilter("always")
@@ -258,17 +284,19 @@ def parse_ics(
         raise SourceError(
             source, f"not a valid iCalendar file: {_short(exc)}", fix=_NOT_ICS_FIX
         ) from None
-    for message in dict.fromkeys(str(w.message) for w in caught):
-        warnings.append(message)
+    messages = list(dict.fromkeys(str(w.message) for w in caught))
     calendars = [c for c in calendars if getattr(c, "name", "") == "VCALENDAR"]
     if not calendars:
         raise SourceError(source, "no VCALENDAR in the file", fix=_NOT_ICS_FIX)
-    events: list[Event] = []
-    for cal in calendars:
-        expander = _Expander(source, default_tz, warnings, fast=use_prefilter)
-        events.extend(expander.run(cal, window))
-    events.sort(key=_sort_key)
-    return events, warnings
+    return calendars, messages
+
+
+def _as_scanned(calendars: list[icalendar.Calendar], direct: Direct) -> bool:
+    """Whether icalendar found the VEVENTs the prefilter's scan left in the text."""
+    if len(calendars) != 1:
+        return False
+    found = sum(1 for comp in calendars[0].walk() if comp.name == "VEVENT")
+    return found == direct.kept - len(direct.one_offs)
 
 
 def _decode_calendar(data: bytes, source: str) -> tuple[str, list[str]]:
@@ -293,10 +321,13 @@ def _decode_calendar(data: bytes, source: str) -> tuple[str, list[str]]:
 
 class _Expander:
     def __init__(
-        self, source: str, default_tz: ZoneInfo, warnings: list[str], *, fast: bool = True
+        self, source: str, default_tz: ZoneInfo, warnings: list[str], *, fast: bool = True,
+        direct: Direct | None = None,
     ) -> None:
         self.source = source
         self.fast = fast
+        #: one-off events read straight from the text (not in the calendar icalendar made)
+        self.direct = direct
         self.default_tz = default_tz
         self.warnings = warnings
         #: per component (by id; they all live as long as this expander's run)
@@ -313,8 +344,9 @@ class _Expander:
                 f"the calendar uses CALSCALE:{calscale}; only Gregorian calendars are supported",
                 fix="export the calendar with the Gregorian calendar scale",
             )
+        order = self._ordinals(cal)
         self._clean(cal, window.end + timedelta(days=1))
-        self._check_zone(cal, window)
+        self._check_zone(cal, window, order)
         recurring = self._recurring_uids(cal)
         try:
             standard = x_wr_timezone.to_standard(cal)
@@ -336,6 +368,19 @@ class _Expander:
                     continue
                 if event is not None and _overlaps(event, window):
                     events.append(event)
+        return events + self._direct_events(cal, window)
+
+    def _direct_events(self, cal: icalendar.Calendar, window: Window) -> list[Event]:
+        if self.direct is None:
+            return []
+        # x-wr-timezone moves floating times into the calendar's zone; with a zone it
+        # can't read it warns (above) and leaves them: then the direct path is not taken
+        zone = self.direct.floating_zone
+        events = []
+        for one in self.direct.one_offs:
+            event = to_event(one, self.source, self.default_tz, zone)
+            if event is not None and _overlaps(event, window):
+                events.append(event)
         return events
 
     # -- before expansion
@@ -369,16 +414,15 @@ class _Expander:
                 kept.append(comp)
             parent.subcomponents[:] = kept
 
-    def _check_zone(self, cal: icalendar.Calendar, window: Window) -> None:
+    def _check_zone(self, cal: icalendar.Calendar, window: Window,
+                    order: dict[int, int] | None = None) -> None:
         """Warn when the calendar lives in another zone than the config's: its day
         boundaries, training hours and suggestions would be read in the wrong one."""
         own = str(cal.get("X-WR-TIMEZONE", "") or "").strip()
         if not own:
             counts: dict[str, int] = {}
             # a sample is enough to tell the calendar's zone; a huge history costs nothing more
-            for comp in itertools.islice(cal.walk("VEVENT"), 500):
-                prop = comp.get("DTSTART")
-                tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
+            for tzid in itertools.islice(self._start_tzids(cal, order), 500):
                 if tzid:
                     counts[str(tzid)] = counts.get(str(tzid), 0) + 1
             own = max(counts, key=lambda k: counts[k]) if counts else ""
@@ -395,6 +439,34 @@ class _Expander:
         self.warn(f"the calendar's own time zone is {own}, but the config's timezone is "
                   f"{ours.key}: days, training hours and suggestions are in {ours.key}. If you "
                   f"live in {own}, set timezone = \"{own}\"")
+
+    def _ordinals(self, cal: icalendar.Calendar) -> dict[int, int] | None:
+        """With one-offs read directly: each top-level VEVENT's place among all kept ones
+        (by id), so that the zone sample sees them in the file's order."""
+        if self.direct is None:
+            return None
+        taken = {one.ordinal for one in self.direct.one_offs}
+        places = [i for i in range(self.direct.kept) if i not in taken]
+        comps = [c for c in cal.subcomponents if c.name == "VEVENT"]
+        if len(comps) != len(places):
+            return {}  # can't be (the prefilter counted them): an approximate order
+        return {id(c): place for c, place in zip(comps, places, strict=True)}
+
+    def _start_tzids(self, cal: icalendar.Calendar, order: dict[int, int] | None
+                     ) -> Iterator[Any]:
+        """The DTSTART TZIDs of the VEVENTs, in the file's order."""
+        def tzid(comp: Any) -> Any:
+            prop = comp.get("DTSTART")
+            return prop.params.get("TZID") if hasattr(prop, "params") else None
+
+        if order is None or self.direct is None:
+            yield from (tzid(comp) for comp in cal.walk("VEVENT"))
+            return
+        last = self.direct.kept
+        placed = [(order.get(id(c), last), tzid(c)) for c in cal.walk("VEVENT")]
+        placed += [(one.ordinal, one.tzid) for one in self.direct.one_offs]
+        placed.sort(key=lambda p: p[0])  # stable
+        yield from (t for _, t in placed)
 
     def _check_tzids(self, comp: icalendar.cal.Component, local: str) -> None:
         for key in ("DTSTART", "DTEND", "RECURRENCE-ID"):
