@@ -132,6 +132,11 @@ def series(draw: st.DrawFn, index: int, window: Window) -> list[str]:
     title = f"Series {index}"
     lines = ["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{title}", f"DTSTART{_fmt(start, form)}",
              f"RRULE:{rule}"]
+    # SEQUENCE: the prefilter drops it from a series alone under its UID, and must keep it
+    # where recurring-ical-events chooses by it (two overrides of one slot)
+    master_sequence = draw(st.sampled_from((None, 0, 2)))
+    if master_sequence is not None:
+        lines.append(f"SEQUENCE:{master_sequence}")
     length = timedelta(minutes=draw(st.sampled_from((0, 30, 60, 90, 600, 1440, 2 * 1440))))
     shape = draw(st.sampled_from(("dtend", "duration", "none")))
     if form == "date":
@@ -155,10 +160,13 @@ def series(draw: st.DrawFn, index: int, window: Window) -> list[str]:
         moved = wall_window + timedelta(hours=draw(st.integers(0, 72))) if slot == start else (
             slot + timedelta(hours=draw(st.integers(-30, 30))))
         cancelled = draw(st.integers(0, 3)) == 0
-        lines += ["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{title} moved {k}",
-                  f"RECURRENCE-ID{_fmt(slot, form)}", f"DTSTART{_fmt(moved, form)}",
-                  "SEQUENCE:1", "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
-                  "END:VEVENT"]
+        sequences = draw(st.lists(st.integers(0, 3), min_size=1, max_size=2, unique=True))
+        for n, sequence in enumerate(sequences):  # two: the higher SEQUENCE wins the slot
+            lines += ["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{title} moved {k}.{n}",
+                      f"RECURRENCE-ID{_fmt(slot, form)}",
+                      f"DTSTART{_fmt(moved + timedelta(hours=n), form)}",
+                      f"SEQUENCE:{sequence}",
+                      "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED", "END:VEVENT"]
     return lines
 
 

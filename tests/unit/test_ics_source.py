@@ -426,23 +426,33 @@ def test_prefilter_keeps_old_series_and_far_moved_overrides() -> None:
         assert dropped not in reduced.text
 
 
-def test_prefilter_drops_only_status_and_transp_values_nothing_reads(tmp_path: Path) -> None:
+def test_prefilter_drops_only_values_nothing_reads(tmp_path: Path) -> None:
+    """STATUS and TRANSP values that say what their absence says go; so does SEQUENCE where
+    no other component shares the UID (recurring-ical-events reads it only to choose
+    between those), but not where it chooses between two overrides of one slot."""
     data = cal(
         "UID:a\nDTSTART:20240110T070000Z\nSUMMARY:plain\nSTATUS:CONFIRMED\nTRANSP:OPAQUE",
         "UID:b\nDTSTART:20240111T070000Z\nSUMMARY:off\nstatus:cancelled",
         "UID:c\nDTSTART:20240112T070000Z\nSUMMARY:free\nTRANSP:TRANSPARENT",
-        "UID:d\nDTSTART:20240113T070000Z\nSUMMARY:maybe\nSTATUS:TENTATIVE\nSEQUENCE:0",
+        "UID:d\nDTSTART:20240113T070000Z\nSUMMARY:maybe\nSTATUS:TENTATIVE\nSEQUENCE:7",
+        "UID:e\nDTSTART:20240101T090000Z\nRRULE:FREQ=WEEKLY\nSUMMARY:weekly\nSEQUENCE:4",
+        "UID:e\nRECURRENCE-ID:20240115T090000Z\nDTSTART:20240115T100000Z\nSUMMARY:old move"
+        "\nSEQUENCE:1",
+        "UID:e\nRECURRENCE-ID:20240115T090000Z\nDTSTART:20240115T110000Z\nSUMMARY:new move"
+        "\nSEQUENCE:2",
     )
     text, _ = decode(data)
     reduced = prefilter(text, JAN.start, JAN.end)
     assert reduced is not None
-    for gone in ("STATUS:CONFIRMED", "TRANSP:OPAQUE", "STATUS:TENTATIVE"):
+    for gone in ("STATUS:CONFIRMED", "TRANSP:OPAQUE", "STATUS:TENTATIVE", "SEQUENCE:7"):
         assert gone not in reduced.text
-    for kept in ("status:cancelled", "TRANSP:TRANSPARENT", "SEQUENCE:0"):
+    for kept in ("status:cancelled", "TRANSP:TRANSPARENT", "SEQUENCE:4", "SEQUENCE:1",
+                 "SEQUENCE:2"):
         assert kept in reduced.text
     events = fetch(tmp_path, data).events
-    assert [(e.title, e.transparent) for e in events] == [
+    assert [(e.title, e.transparent) for e in events if e.uid != "e"] == [
         ("plain", False), ("free", True), ("maybe", False)]
+    assert [e.title for e in events if e.start.day == 15] == ["new move"]
 
 
 def test_prefilter_gives_up_on_odd_structure() -> None:

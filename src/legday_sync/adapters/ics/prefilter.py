@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -493,11 +494,13 @@ def _rewrite(text: str, comps: list[_Comp], drop: list[tuple[int, int]],
     properties nothing downstream reads (parse less)."""
     edits = [(first, last, "") for first, last in drop]
     dropped_spans = set(drop)
+    # (among the kept ones: what is dropped never reaches recurring-ical-events)
+    uids = Counter(c.uid for c in comps if (c.first, c.last) not in dropped_spans)
     for comp in comps:
         # a blank UID is invented from a hash of the whole component: keep it whole
         if comp.uid and (comp.first, comp.last) not in dropped_spans:
             block = text[comp.first : comp.last]
-            lean = _lean(block)
+            lean = _lean(block, alone=uids[comp.uid] == 1)
             if len(lean) != len(block):
                 edits.append((comp.first, comp.last, lean))
     if not edits:
@@ -528,22 +531,32 @@ _UNUSED_LINE = re.compile(
 )
 _UNUSED_ONLY = re.compile(_UNUSED + r")\n", re.MULTILINE | re.IGNORECASE)
 _STATUS_OR_TRANSP = re.compile(r"^(STATUS|TRANSP)[;:]", re.MULTILINE | re.IGNORECASE)
+_SEQUENCE = re.compile(r"^SEQUENCE[;:]", re.MULTILINE | re.IGNORECASE)
+_PLAIN_SEQUENCE = re.compile(r"^SEQUENCE:[0-9]+[ \t]*\n", re.MULTILINE | re.IGNORECASE)
 _BEGIN_LINE = re.compile(r"^BEGIN:", re.MULTILINE | re.IGNORECASE)
 _LEAN_MAX = 64 * 1024
 
 
-def _lean(block: str) -> str:
+def _lean(block: str, alone: bool = False) -> str:
     """A top-level VEVENT's text without the property lines nobody reads (ATTENDEE,
     LOCATION, DTSTAMP, …). Events with subcomponents (alarms) are left whole, and so are
-    huge ones (a 50 MB description): the savings are in the many small events."""
+    huge ones (a 50 MB description): the savings are in the many small events.
+
+    ``alone``: no other kept component shares its UID. recurring-ical-events reads SEQUENCE
+    only to choose between components of one UID, so a single well-formed one goes too
+    (two, or one it can't read, make it fail the series: those stay, as it would fail)."""
     if len(block) > _LEAN_MAX or _BEGIN_LINE.search(block, 1):
         return block
     if block[:13].upper() != "BEGIN:VEVENT\n":
         return block  # 'BEGIN:VEVENT ' is another component to icalendar: a strict one
     names = [name.upper() for name in _STATUS_OR_TRANSP.findall(block)]
     if len(names) != len(set(names)):
-        return _UNUSED_ONLY.sub("", block)
-    return _UNUSED_LINE.sub("", block)
+        lean = _UNUSED_ONLY.sub("", block)
+    else:
+        lean = _UNUSED_LINE.sub("", block)
+    if alone and len(_SEQUENCE.findall(lean)) == 1:
+        lean = _PLAIN_SEQUENCE.sub("", lean)
+    return lean
 
 
 def _keep_single(comp: _Comp, lo: datetime, hi: datetime, utc_moves: bool) -> bool:
