@@ -255,6 +255,28 @@ def test_race_the_leg_day_cannot_move_so_it_is_lightened() -> None:
     settle(v)
 
 
+def test_race_weekend_the_stuck_leg_day_is_lightened_once() -> None:
+    """A 5k on Saturday and a 10k on Sunday, both inside the window of Friday's leg day,
+    which can't move: one lighten note on it (naming both races), not one per race."""
+    busy = [ev("Client dinner", f"2026-11-{d} 17:30", 210) for d in (23, 24, 25, 26)]
+    v = decide(Week([
+        *busy,
+        ev("Leg day", "2026-11-27 18:00", 75),
+        ev("Race 5k", "2026-11-28 09:00", 30),
+        ev("Race 10k", "2026-11-29 08:00", 60),
+    ], hours=("18:00-20:00",), horizon=2))
+    race_keeps_its_date(v, "Race 5k")
+    race_keeps_its_date(v, "Race 10k")
+    lighten = v.on("Leg day", "lighten")
+    v.expect(len(lighten) == 1, "one lighten note for the one leg day, not one per race")
+    v.expect(all(v.day(s) == "Fri" for s in lighten), "the lighten note sits on Friday")
+    described = [getattr(s, "description", "") for s in lighten]
+    v.expect(all("Race 5k" in d and "Race 10k" in d for d in described), "it names both races")
+    v.expect(all("until after the race on Sun 29 Nov" in d for d in described),
+             "light until after the last race")
+    settle(v)
+
+
 def test_powerlifter_who_jogs_moves_the_run_past_72_hours() -> None:
     v = decide(Week([
         ev("Heavy squats", "2026-11-23 18:00", 90),

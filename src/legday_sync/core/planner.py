@@ -558,6 +558,8 @@ class _Planner:
         out: list[Suggestion] = []
         notes: list[str] = []
         by_session: dict[int, list[Conflict]] = {}
+        #: leg day -> (where its note goes, the races it can't move away from)
+        before_races: dict[int, tuple[int, list[Conflict]]] = {}
         for c in self.planned:
             for w in (c.run, c.leg_day):
                 by_session.setdefault(id(self.sessions[_key(w)]), []).append(c)
@@ -590,16 +592,12 @@ class _Planner:
             if not open_:
                 continue
             if s.w.race:
-                for c in open_:
-                    leg = self.sessions[_key(c.leg_day)]
-                    why = self._why_stuck(leg, plan)
-                    if c.leg_day.start >= self.now:
-                        out.append(_lighten(c, why, profile))
-                    notes.append(
-                        f"“{c.run.event.title}” ({_local(c.run.start, tz)}) is a race and keeps "
-                        f"its date; “{c.leg_day.event.title}” ({_local(c.leg_day.start, tz)}) "
-                        f"can't move: {why}." + (" Suggested: lighten it." if
-                                                  c.leg_day.start >= self.now else ""))
+                for c in open_:  # races in order: a leg day's first race comes first
+                    leg_id = id(self.sessions[_key(c.leg_day)])
+                    if leg_id not in before_races:
+                        before_races[leg_id] = (len(notes), [])
+                        notes.append("")  # its place among the notes, written below
+                    before_races[leg_id][1].append(c)
                 continue
             binding = max(open_, key=_recovery_end)
             out.append(_instead(binding, profile, alternative=None))
@@ -610,8 +608,28 @@ class _Planner:
                 text += (f"; and “{leg.w.event.title}” ({_local(leg.w.start, tz)}) can't move "
                          f"either: {self._why_stuck(leg, plan)}")
             notes.append(text + ". Suggested instead: an easier session at the run's time.")
+        for at, races in before_races.values():
+            notes[at] = self._lighten_for_races(races, plan, out)
         out.sort(key=lambda x: (x.start, x.kind, x.id))
         return out, notes
+
+    def _lighten_for_races(self, races: list[Conflict], plan: dict[int, Slot],
+                           out: list[Suggestion]) -> str:
+        """A leg day that can't move away from the races it precedes: one lighten note on
+        it (not one per race: a leg day before five races is still one session) and one
+        note naming every race."""
+        first, tz = races[0], self.tz
+        leg = self.sessions[_key(first.leg_day)]
+        why = self._why_stuck(leg, plan)
+        future = first.leg_day.start >= self.now
+        if future:
+            out.append(_lighten(first, why, self.profile, [c.run for c in races[1:]]))
+        names = ", ".join(f"“{c.run.event.title}” ({_local(c.run.start, tz)})" for c in races)
+        are = "is a race and keeps its date" if len(races) == 1 else \
+            "are races and keep their dates"
+        return (f"{names} {are}; “{first.leg_day.event.title}” "
+                f"({_local(first.leg_day.start, tz)}) can't move: {why}."
+                + (" Suggested: lighten it." if future else ""))
 
     def _why_stuck(self, s: Session, plan: dict[int, Slot]) -> str:
         if s.w.start < self.now:
@@ -987,18 +1005,24 @@ def _move_leg(binding: Conflict, group: list[Conflict], slot: Slot, profile: Pro
         run=binding.run, target="leg_day", all_day=leg.event.all_day, leg_day=leg)
 
 
-def _lighten(c: Conflict, why_stuck: str, profile: Profile) -> Suggestion:
+def _lighten(c: Conflict, why_stuck: str, profile: Profile,
+             later_races: Sequence[Workout] = ()) -> Suggestion:
+    """Lighten ``c``'s leg day for its race and ``later_races`` (inside its window too)."""
     leg, race, tz = c.leg_day, c.run, profile.tz
+    last = later_races[-1] if later_races else race
     sid = suggestion_id(c, "lighten")
+    more = (f" and {len(later_races)} more race(s) up to “{last.event.title}” "
+            f"({_when(last, tz)})" if later_races else "")
+    keep = "are races and keep their dates" if more else "is a race and keeps its date"
     return Suggestion(
         id=sid, conflict_id=c.id, kind="lighten", activity="leg_day",
         start=leg.start, end=leg.end,
         title=f"Lighten {leg.event.title}: {LIGHTEN}",
-        description=(f"“{race.event.title}” ({_when(race, tz)}) is a race and keeps its date, "
-                     f"and this leg day can't move ({why_stuck}). Keep it light: {LIGHTEN}; no "
-                     f"jumps or eccentric-heavy work, stop well short of failure. Keep every "
-                     f"leg session this light until after the race on "
-                     f"{race.start.astimezone(tz):%a %d %b}. {EVIDENCE['doma2019']}.\n\n"
+        description=(f"“{race.event.title}” ({_when(race, tz)}){more} {keep}, and this leg "
+                     f"day can't move ({why_stuck}). Keep it light: {LIGHTEN}; no jumps or "
+                     f"eccentric-heavy work, stop well short of failure. "
+                     f"Keep every leg session this light until after the race on "
+                     f"{last.start.astimezone(tz):%a %d %b}. {EVIDENCE['doma2019']}.\n\n"
                      f"{_why(c, profile, sid)}"),
         run=race, target="leg_day", all_day=leg.event.all_day, leg_day=leg)
 
