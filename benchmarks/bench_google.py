@@ -11,9 +11,10 @@ state folder. Requests are counted from the emulator's log; a batch is one HTTP 
 2. Steady state: sync again with nothing changed. Counted: every HTTP request, the ones
    addressed to the source calendar, and writes (any non-GET on events, batch parts
    included).
-3. 100 new suggestions: 20 days × (a leg day at 06:00 + 5 races later that day — a race
-   keeps its date, so each gets exactly one "instead" suggestion); sync; count the
-   requests that carry writes.
+3. 100 new suggestions: every other day, a leg session and a race an hour later (a race
+   keeps its date, and every day before it is a race day or the eve of one, so each leg
+   session gets exactly one "lighten" suggestion); sync; count the requests that carry
+   writes. (The window reaches 230 days ahead for them.)
 
 "Met" is read strictly: the steady-state sync sends, in all, one request per source
 calendar (here 1), and writes nothing.
@@ -54,7 +55,7 @@ goal = "balanced"
 
 [window]
 past_days = 7
-future_days = 28
+future_days = 230
 
 [[source]]
 type = "google"
@@ -114,10 +115,10 @@ def run(quick: bool = False) -> Figure:
                            if r.operation == "events.list")
 
         # 3. 100 new suggestions
-        for day in range(3, 23):
-            emu.add_event("primary", _timed(_at(day, 6), 45, "Heavy squats"))
-            for k, hour in enumerate((8, 10, 12, 14, 16)):
-                emu.add_event("primary", _timed(_at(day, hour), 30, f"Race 5k #{day}-{k}"))
+        for k in range(100):  # every other day, out of reach of the first conflict
+            day = 30 + 2 * k
+            emu.add_event("primary", _timed(_at(day, 6), 45, f"Heavy squats #{k}"))
+            emu.add_event("primary", _timed(_at(day, 7), 30, f"Race 5k #{k}"))
         emu.clear_requests()
         _, third = run_cli(cfg, "sync", "--json", "--now", NOW.isoformat(), env=env)
         doc3 = json.loads(third.stdout)
