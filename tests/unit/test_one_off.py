@@ -154,14 +154,27 @@ def _parse(data: bytes, window: Window, tz: ZoneInfo, fast: bool) -> object:
         return err.message
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _check(case: tuple[bytes, Window], zone: str) -> None:
+    data, window = case
+    tz = ZoneInfo(zone)
+    assert _parse(data, window, tz, True) == _parse(data, window, tz, False)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), zone=st.sampled_from(ZONES))
 def test_fast_path_equals_the_reference_on_one_off_shapes(
     case: tuple[bytes, Window], zone: str
 ) -> None:
-    data, window = case
-    tz = ZoneInfo(zone)
-    assert _parse(data, window, tz, True) == _parse(data, window, tz, False)
+    _check(case, zone)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), zone=st.sampled_from(ZONES))
+def test_fast_path_equals_the_reference_on_one_off_shapes_many(
+    case: tuple[bytes, Window], zone: str
+) -> None:
+    _check(case, zone)
 
 
 # --- what the reader accepts ---------------------------------------------------------------

@@ -146,12 +146,23 @@ def _fast(data: bytes) -> tuple[str | None, int, int]:
     return (None, 0, 0) if reduced is None else (reduced.text, reduced.kept, reduced.dropped)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(calendars())
-def test_raw_prefilter_keeps_and_writes_what_the_careful_one_does(data: bytes) -> None:
+def _check_raw(data: bytes) -> None:
     raw = decode_lazily(data)
     assert raw is None or decode(raw) == decode(data)
     assert _fast(data) == _careful(data)
+
+
+@settings(max_examples=EXAMPLES // 4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(calendars())
+def test_raw_prefilter_keeps_and_writes_what_the_careful_one_does(data: bytes) -> None:
+    _check_raw(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(calendars())
+def test_raw_prefilter_keeps_and_writes_what_the_careful_one_does_many(data: bytes) -> None:
+    _check_raw(data)
 
 
 @settings(max_examples=EXAMPLES // 4, deadline=None, suppress_health_check=list(HealthCheck))
