@@ -2,10 +2,15 @@
 
 Pipeline: read bytes (file, or ``httpfetch`` with conditional GET and a last good
 copy) -> event cache keyed on a validator (mtime+size, or the body's hash) ->
-``decode`` (BOM, byte-level unfolding, UTF-8 else Windows-1252) -> ``prefilter``
-(drop what the window can't reach, without a full parse) -> icalendar ->
-x-wr-timezone -> recurring-ical-events, one series at a time so that a bad series
-costs a warning and not the source -> ``Event``s in UTC, sorted.
+``rawscan.prefilter_raw`` over the bytes as read (drop what the window can't reach; the
+usual UTF-8 file is never decoded whole), else ``decode`` (BOM, byte-level unfolding,
+UTF-8 else Windows-1252) + ``prefilter`` -> plain one-off events read straight from the
+kept text (``one_off``) -> icalendar for the rest -> x-wr-timezone ->
+``series_jump`` (old series start near the window) -> recurring-ical-events, one series
+at a time so that a bad series costs a warning and not the source -> ``Event``s in UTC,
+sorted. Every fast step must give what ``use_prefilter=False`` (the whole file through
+icalendar and recurring-ical-events) gives: docs/ics.md lists the tests that hold it to
+that.
 
 A source that can't be read raises ``SourceError``; it never yields "no events".
 """
