@@ -25,6 +25,7 @@ from benchmarks.common import (
     PYTHON,
     ROOT,
     calendar,
+    checkout,
     cli_env,
     ics_source,
     median,
@@ -32,16 +33,6 @@ from benchmarks.common import (
     out_dir,
     write_config,
 )
-
-
-def _checkout(rev: str) -> Path:
-    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    tree = OUT / "ab" / sha
-    if not tree.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=ROOT,
-                       check=True, capture_output=True)
-    return tree
 
 
 def _env(tree: Path) -> dict[str, str]:
@@ -68,7 +59,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     rounds = int(argv[1]) if len(argv) > 1 else 9
-    trees = {argv[0]: _checkout(argv[0]), "this tree": ROOT}
+    trees = {argv[0]: checkout(argv[0]), "this tree": ROOT}
     for tree in trees.values():
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(tree / "src")], env=_env(tree),
                        check=True, capture_output=True)

@@ -11,9 +11,10 @@ than 10% slower than main's.
    measured cost of checking one plan gives its time.
 2. ``judge`` on bench_core's 100k events (10 years of history, a workout every 12–56 h),
    ``now`` in the middle: classify, dedupe, rules, window, plan — the whole decision.
-3. Cold whole-process ``sync --dry-run --json`` on examples/, this tree and main's
-   (/work/main/src, or $LEGDAY_SYNC_BASELINE_SRC), alternating, median of 7 each; both with
-   their bytecode cached in a prefix of the run's own (one warm-up run each).
+3. Cold whole-process ``sync --dry-run --json`` on examples/, this tree and the tree before
+   the planner and the seven vocabularies (git revision ``BASELINE_REV``, or
+   $LEGDAY_SYNC_BASELINE_REV), alternating, median of 7 each; both with their bytecode
+   cached in a prefix of the run's own (one warm-up run each).
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from benchmarks.common import ROOT, Figure, fmt_s, median, timed
+from benchmarks.common import ROOT, Figure, checkout, fmt_s, median, timed
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TARGET_WEEK_S = 0.020
 TARGET_JUDGE_S = 2.0
 TARGET_COLD = 1.10
+#: the tree before the week planner and the seven vocabularies (issues 11 and 12)
+BASELINE_REV = "8e730c7"
 EXAMPLE_NOW = "2026-11-23T06:00:00+01:00"
 RUNS = [("Easy run", 40), ("Tempo run", 50), ("Run", 45), ("Intervals 6x800m", 60),
         ("Hill repeats", 55), ("Recovery jog", 30)]
@@ -155,7 +158,7 @@ def judge_figure(rounds: int) -> tuple[float, int, int]:
 
 
 def cold_figure(rounds: int) -> tuple[float, float]:
-    base_src = Path(os.environ.get("LEGDAY_SYNC_BASELINE_SRC", "/work/main/src"))
+    base_src = checkout(os.environ.get("LEGDAY_SYNC_BASELINE_REV", BASELINE_REV)) / "src"
     cfg = ROOT / "examples" / "legday-sync.toml"
 
     # both trees with their bytecode cached (as an installed package has it), in a prefix of
@@ -192,18 +195,18 @@ def run(quick: bool = False) -> Figure:
     return Figure(
         key="p", name="week planner: 14 days, 30 workouts, 10 conflicts; 100k judged; cold sync",
         target=f"median ≤ {TARGET_WEEK_S * 1000:g} ms; judge 100k ≤ {TARGET_JUDGE_S:g} s; "
-               f"cold sync ≤ main + 10%",
+               f"cold sync ≤ {BASELINE_REV} + 10%",
         ours=(f"week median {fmt_s(cpu_med)} CPU, {fmt_s(week_med)} wall (worst of 20 weeks "
               f"{fmt_s(week_max)} wall); judge "
               f"100k {fmt_s(t_judge)}; cold sync {fmt_s(cold_ours)}"),
         comparison=(f"brute force over every candidate slot: ~10^{log_plans:.0f} plans × "
                     f"{fmt_s(per_plan)} each ≈ 10^{math.log10(max(brute_s, 1e-9)):.0f} s; "
-                    f"main's cold sync {fmt_s(cold_base)}"),
-        ratio=f"cold sync {cold_ours / cold_base:.2f}× main",
+                    f"{BASELINE_REV}'s cold sync {fmt_s(cold_base)}"),
+        ratio=f"cold sync {cold_ours / cold_base:.2f}× {BASELINE_REV}",
         met=met,
         how=(f"in-process perf_counter, median of {rounds} per week over 20 seeded weeks; judge "
              f"on bench_core's 100k events, {n_conf} conflicts and {n_sugg} suggestions in the "
-             f"window; cold sync: subprocess wall time, alternating with main's tree"),
+             f"window; cold sync: subprocess wall time, alternating with {BASELINE_REV}'s tree"),
         details={"weeks_s": per_week, "weeks_cpu_s": cpu, "load": os.getloadavg()[0],
                  "judge_s": t_judge, "cold": [cold_ours, cold_base]})
 

@@ -295,3 +295,18 @@ def test_shapes_the_reference_reads_in_its_own_way(data: bytes) -> None:
     for zone in ZONES:
         tz = ZoneInfo(zone)
         assert _parse(data, window, tz, True) == _parse(data, window, tz, False)
+
+
+def test_a_zone_key_is_known_as_available_timezones_knows_it() -> None:
+    """``one_off._available`` looks one key up the way ``zoneinfo.available_timezones``
+    lists them all (which costs a walk of the whole zone database per process)."""
+    import zoneinfo
+
+    from legday_sync.adapters.ics import one_off
+
+    listed = zoneinfo.available_timezones()
+    assert len(listed) > 300
+    odd = ["posixrules", "posix/Europe/Berlin", "right/UTC", "Europe", "zone.tab",
+           "tzdata.zi", "leapseconds", "Mars/Olympus_Mons", "Etc", "UTC", "Etc/GMT+5"]
+    for key in sorted(listed) + odd:
+        assert one_off._available(key) == (key in listed), key
