@@ -12,7 +12,7 @@ result. Unless a week says otherwise the athlete lives in Berlin, trains 06:00â€
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from legday_sync.config import parse_training_range
@@ -274,6 +274,28 @@ def test_race_weekend_the_stuck_leg_day_is_lightened_once() -> None:
     v.expect(all("Race 5k" in d and "Race 10k" in d for d in described), "it names both races")
     v.expect(all("until after the race on Sun 29 Nov" in d for d in described),
              "light until after the last race")
+    settle(v)
+
+
+def test_a_race_block_too_deep_to_search_still_lets_the_tempo_move() -> None:
+    """Monday's leg day and Tuesday's tempo, then from Saturday a block of 56 leg sessions
+    each half an hour before a race: ~1,900 conflicts chained within reach of each other,
+    far deeper than the search's budget of steps. The tempo still moves out of the leg
+    day's window (Wednesday or Thursday evening, before the eve of the first race); the
+    races keep their dates."""
+    events = [ev("Leg day", "2026-11-23 18:00", 60), ev("Tempo run", "2026-11-24 07:00", 50)]
+    for n in range(8):
+        day = (date(2026, 11, 28) + timedelta(days=n)).isoformat()
+        for k, hour in enumerate((6, 7, 8, 17, 18, 19, 20)):
+            events.append(ev(f"Heavy squats #{n}-{k}", f"{day} {hour:02d}:00", 25))
+            events.append(ev(f"Race 5k #{n}-{k}", f"{day} {hour:02d}:30", 25))
+    v = decide(Week(events))
+    v.expect(len(v.decision.conflicts) > 1000, "the block chains well over a thousand conflicts")
+    moved = v.on("Tempo run", "move")
+    v.expect(len(moved) == 1, "the tempo moves")
+    v.expect(all(v.day(s) in ("Wed", "Thu") for s in moved), "to Wednesday or Thursday")
+    v.expect(not [s for s in v.decision.suggestions if "Race" in s.title and
+                  getattr(s, "kind", "") in ("move", "instead")], "no race moves or is replaced")
     settle(v)
 
 

@@ -538,6 +538,8 @@ class _Planner:
         moving its run or its leg day to one of their candidate slots, or left open."""
         search = _Search(self, group, strict, budget, incumbent)
         search.dfs(0, 0)
+        if strict and not search.found:
+            search.greedy()  # too deep for the budget to reach a first complete plan
         self.nodes += search.nodes
         return search.best_cost, search.best_plan
 
@@ -688,8 +690,8 @@ class _Search:
     (the incumbent). Each step changes that state, recurses, and puts it back."""
 
     __slots__ = ("best_cost", "best_plan", "budget", "cheapest", "clash_cache", "compatible",
-                 "last", "moved", "n", "near", "nodes", "original", "pair_ids", "pairs", "pos",
-                 "sessions", "stay", "strict")
+                 "found", "last", "moved", "n", "near", "nodes", "original", "pair_ids", "pairs",
+                 "pos", "sessions", "stay", "strict")
 
     def __init__(self, planner: _Planner, group: list[int], strict: bool, budget: int,
                  incumbent: tuple[int, dict[int, Slot]] | None) -> None:
@@ -712,6 +714,8 @@ class _Search:
         self.stay: set[int] = set()
         self.best_cost = incumbent[0] if incumbent else _W_OPEN * (self.n + 1)
         self.best_plan: dict[int, Slot] = incumbent[1] if incumbent else {}
+        #: whether a complete plan was reached (the incumbent counts)
+        self.found = incumbent is not None
         #: the last conflict that may still move a session: after it, it stays put
         self.last: dict[int, int] = {}
         share: dict[int, int] = {}
@@ -820,6 +824,30 @@ class _Search:
         if cost < self.best_cost and self.undecided_ok():
             self.best_cost = cost
             self.best_plan = dict(self.moved)
+            self.found = True
+
+    def greedy(self) -> None:
+        """A complete plan without backtracking (and without recursion, whatever the
+        group's depth): each conflict in order takes its cheapest move that fits the moves
+        before it and every session where it is now (the strict pass's rule), or stays
+        open. For groups so deep that the budget ran out before the search's first descent
+        reached the end: without it, such a group got no move at all."""
+        assert self.strict and not self.moved
+        cost = 0
+        for i, (r, leg) in enumerate(self.pairs):
+            if id(r) in self.moved or id(leg) in self.moved:
+                continue  # resolved by an earlier move
+            for c, _, s, slot in self._options(r, leg):
+                if self.fits(s, slot, i):
+                    self._place(s, slot)
+                    cost += c
+                    break
+            else:
+                cost += _W_OPEN
+        self._complete(cost)
+        for sid in list(self.moved):
+            del self.moved[sid]
+            self.pos[sid] = self.original[sid]
 
     def _options(self, r: Session, leg: Session) -> list[tuple[int, int, Session, Slot]]:
         """Every move that could resolve the conflict, cheapest first; ties go to the run,
