@@ -5,8 +5,9 @@
 Checks REV out (detached) under ``benchmarks/out/ab/<rev>``, then runs the whole process
 on both benchmark calendars (``gen_calendar`` 20k events, ``gen_old_series``), the two
 trees alternating round by round, each with its own ``src`` first on ``PYTHONPATH`` and
-its own bytecode cache (compiled before timing). Prints the medians and whether both
-trees found the same workouts and conflicts (suggestions may differ on purpose).
+its bytecode compiled before timing (``benchmarks.common.run_cli``). Prints the medians
+and whether both trees found the same workouts and conflicts (suggestions may differ on
+purpose).
 Not a ``run.py`` target: it answers "what did this change cost or save?".
 """
 
@@ -14,43 +15,28 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from benchmarks.common import (
     NOW_ARG,
-    OUT,
-    PYTHON,
     ROOT,
     calendar,
     checkout,
-    cli_env,
     ics_source,
     median,
     old_series_calendar,
     out_dir,
+    run_cli,
+    warm_bytecode,
     write_config,
 )
 
 
-def _env(tree: Path) -> dict[str, str]:
-    env = cli_env()
-    env["PYTHONPATH"] = str(tree / "src")
-    env["PYTHONPYCACHEPREFIX"] = str(OUT / "ab" / f"pycache-{tree.name}")
-    return env
-
-
 def _once(tree: Path, cfg: Path) -> tuple[float, dict]:
     shutil.rmtree(cfg.parent / "state", ignore_errors=True)
-    t0 = time.perf_counter()
-    proc = subprocess.run([PYTHON, "-m", "legday_sync", "--config", str(cfg), "sync",
-                           "--dry-run", "--json", "--now", NOW_ARG], env=_env(tree),
-                          capture_output=True, text=True, cwd=str(cfg.parent), timeout=300)
-    elapsed = time.perf_counter() - t0
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{tree}: exit {proc.returncode}\n{proc.stderr[-2000:]}")
+    elapsed, proc = run_cli(cfg, "sync", "--dry-run", "--json", "--now", NOW_ARG,
+                            src=tree / "src")
     return elapsed, json.loads(proc.stdout)
 
 
@@ -61,8 +47,7 @@ def main(argv: list[str]) -> int:
     rounds = int(argv[1]) if len(argv) > 1 else 9
     trees = {argv[0]: checkout(argv[0]), "this tree": ROOT}
     for tree in trees.values():
-        subprocess.run([PYTHON, "-m", "compileall", "-q", str(tree / "src")], env=_env(tree),
-                       check=True, capture_output=True)
+        warm_bytecode(tree / "src")
     for label, cal in (("generated", calendar(20000)), ("old series", old_series_calendar())):
         cfg = write_config(out_dir("ab", "run", label.replace(" ", "-")),
                            sources=ics_source(cal), past_days=7, future_days=14)

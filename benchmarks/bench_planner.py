@@ -14,7 +14,7 @@ than 10% slower than main's.
 3. Cold whole-process ``sync --dry-run --json`` on examples/, this tree and the tree before
    the planner and the seven vocabularies (git revision ``BASELINE_REV``, or
    $LEGDAY_SYNC_BASELINE_REV), alternating, median of 7 each; both with their bytecode
-   cached in a prefix of the run's own (one warm-up run each).
+   compiled before timing (``benchmarks.common.run_cli``).
 """
 
 from __future__ import annotations
@@ -22,15 +22,21 @@ from __future__ import annotations
 import math
 import os
 import random
-import subprocess
-import sys
-import tempfile
 import time as time_mod
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from benchmarks.common import ROOT, Figure, checkout, fmt_s, median, timed
+from benchmarks.common import (
+    ROOT,
+    Figure,
+    checkout,
+    fmt_s,
+    median,
+    run_cli,
+    timed,
+    warm_bytecode,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TARGET_WEEK_S = 0.020
@@ -161,21 +167,12 @@ def cold_figure(rounds: int) -> tuple[float, float]:
     base_src = checkout(os.environ.get("LEGDAY_SYNC_BASELINE_REV", BASELINE_REV)) / "src"
     cfg = ROOT / "examples" / "legday-sync.toml"
 
-    # both trees with their bytecode cached (as an installed package has it), in a prefix of
-    # this run's own: a tree whose .pyc can't be written would otherwise compile every start
-    prefix = tempfile.mkdtemp(prefix="bench-pyc-")
-
     def once(src: Path) -> float:
-        env = {**os.environ, "PYTHONPATH": str(src), "LEGDAY_SYNC_CONFIG": str(cfg),
-               "PYTHONPYCACHEPREFIX": prefix}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        start = datetime.now()
-        subprocess.run([sys.executable, "-m", "legday_sync", "sync", "--dry-run", "--json",
-                        "--now", EXAMPLE_NOW], env=env, capture_output=True, check=False,
-                       cwd=ROOT)
-        return (datetime.now() - start).total_seconds()
+        return run_cli(cfg, "sync", "--dry-run", "--json", "--now", EXAMPLE_NOW, src=src)[0]
 
-    once(ROOT / "src"), once(base_src)  # warm-up: write the bytecode
+    # both trees with their bytecode cached, as an installed package has it
+    for src in (ROOT / "src", base_src):
+        warm_bytecode(src)
     ours, base = [], []
     for _ in range(rounds):
         ours.append(once(ROOT / "src"))

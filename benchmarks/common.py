@@ -121,32 +121,37 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 PYCACHE = OUT / "pycache"
 
 
-def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a whole-process run: this tree's ``src`` first (a relative
-    PYTHONPATH would not survive the child's own working directory, and the venv's
-    editable install may point at another checkout), and bytecode cached as an installed
-    package has it (pip compiles at install time; PYTHONDONTWRITEBYTECODE would make
-    every run compile every module of the tool)."""
+def cli_env(env: dict[str, str] | None = None, src: Path | None = None) -> dict[str, str]:
+    """The environment of a whole-process run: the tree's ``src`` first (this tree's by
+    default; a relative PYTHONPATH would not survive the child's own working directory,
+    and the venv's editable install may point at another checkout), and bytecode cached as
+    an installed package has it (pip compiles at install time; PYTHONDONTWRITEBYTECODE
+    would make every run compile every module of the tool). One ``PYCACHE`` serves every
+    tree: the prefix mirrors each source file's absolute path."""
     full = {**os.environ, **(env or {})}
     full["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "src"), *(p for p in full.get("PYTHONPATH", "").split(os.pathsep)
-                              if p and Path(p).is_absolute())])
+        [str(src or ROOT / "src"), *(p for p in full.get("PYTHONPATH", "").split(os.pathsep)
+                                     if p and Path(p).is_absolute())])
     full.pop("PYTHONDONTWRITEBYTECODE", None)
     full["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     return full
 
 
-def warm_bytecode() -> None:
-    """Compile the tool's modules into ``PYCACHE`` once, so no timed run pays for it."""
-    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "src")], check=True,
-                   env=cli_env(), capture_output=True, timeout=300)
+def warm_bytecode(src: Path | None = None) -> None:
+    """Compile a tree's modules (this one's by default) into ``PYCACHE`` once, so no timed
+    run pays for it."""
+    src = src or ROOT / "src"
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(src)], check=True,
+                   env=cli_env(src=src), capture_output=True, timeout=300)
 
 
 def run_cli(config: Path, *args: str, env: dict[str, str] | None = None,
-            timeout: float = 300) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Run ``python -m legday_sync --config CONFIG ARGS`` and time the whole process."""
+            timeout: float = 300, src: Path | None = None
+            ) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run ``python -m legday_sync --config CONFIG ARGS`` (the tree at ``src``, this one's
+    by default) and time the whole process."""
     cmd = [PYTHON, "-m", "legday_sync", "--config", str(config), *args]
-    full_env = cli_env(env)
+    full_env = cli_env(env, src)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env,
                           cwd=str(config.parent))
