@@ -18,17 +18,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.rrule import rrulestr
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import plain_pipeline
 from benchmarks.plain_results import to_events
-from legday_sync.adapters.ics.rrule_skip import first_on_or_after, parse_rule
 from legday_sync.adapters.ics.source import parse_ics
 from legday_sync.core.model import Event, Window
+from tests.rrule_text import finish_rule
 
 BERLIN = ZoneInfo("Europe/Berlin")
-DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
          "Pacific/Auckland")
 #: days around which clocks change in one of ZONES
@@ -64,20 +63,8 @@ def rules(draw: st.DrawFn, start: date) -> str:
         months.add(start.month)
     if freq == "DAILY" and interval % 7 == 0 and weekdays:
         weekdays.add(start.weekday())
-    if months:
-        parts.append("BYMONTH=" + ",".join(map(str, sorted(months))))
-    if monthdays:
-        parts.append("BYMONTHDAY=" + ",".join(map(str, sorted(monthdays))))
-    bydays = [DAYS[d] for d in sorted(weekdays)] + [f"{n}{DAYS[d]}" for d, n in sorted(nth)]
-    if bydays:
-        parts.append("BYDAY=" + ",".join(bydays))
-    if draw(st.booleans()):
-        parts.append("WKST=" + draw(st.sampled_from(DAYS)))
-    text = ";".join(parts)
-    rule = parse_rule(text)
-    # a rule with no occurrence for centuries makes dateutil walk to the year 9999
-    assume(rule is not None and first_on_or_after(rule.with_defaults(start), start, start))
-    return text
+    return finish_rule(draw, parts, start, months=months, monthdays=monthdays,
+                       weekdays=weekdays, nth=nth)
 
 
 def _fmt(value: date | datetime, form: str) -> str:

@@ -14,7 +14,7 @@ from itertools import takewhile
 
 import pytest
 from dateutil.rrule import rrulestr
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from legday_sync.adapters.ics.rrule_skip import (
@@ -31,8 +31,8 @@ from legday_sync.adapters.ics.rrule_skip import (
     parse_rule,
     skip_before,
 )
+from tests.rrule_text import finish_rule
 
-DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 CUT = date(2026, 11, 20)
 
 
@@ -64,21 +64,8 @@ def steppable_rules(draw: st.DrawFn) -> tuple[str, date]:
         months.add(start.month)  # DTSTART's day of the month may not exist in the others
     if freq == "DAILY" and interval % 7 == 0 and weekdays:
         weekdays.add(start.weekday())  # else no active day is ever on those weekdays
-    if months:
-        parts.append("BYMONTH=" + ",".join(map(str, sorted(months))))
-    if monthdays:
-        parts.append("BYMONTHDAY=" + ",".join(map(str, sorted(monthdays))))
-    bydays = [DAYS[d] for d in sorted(weekdays)] + [f"{n}{DAYS[d]}" for d, n in sorted(nth)]
-    if bydays:
-        parts.append("BYDAY=" + ",".join(bydays))
-    if draw(st.booleans()):
-        parts.append("WKST=" + draw(st.sampled_from(DAYS)))
-    text = ";".join(parts)
-    # a rule with no occurrence for centuries makes dateutil walk to the year 9999:
-    # leave those out (the generator above is meant not to make them)
-    rule = parse_rule(text)
-    assume(rule is not None and first_on_or_after(
-        rule.with_defaults(start), start, start) is not None)
+    text = finish_rule(draw, parts, start, months=months, monthdays=monthdays,
+                       weekdays=weekdays, nth=nth)
     return text, start
 
 
