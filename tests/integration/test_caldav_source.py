@@ -7,9 +7,11 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import caldav
 import pytest
 
 from legday_sync.adapters.caldav.password import read_password
+from legday_sync.adapters.caldav.source import CalDavSource
 from legday_sync.core.model import Window
 from legday_sync.errors import SourceError
 from tests.caldav_support import PASSWORD, USER, Server, caldav_source, new_calendar
@@ -60,6 +62,15 @@ def _single(uid: str, summary: str, start: str, end: str) -> str:
     return (f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\nUID:{uid}\n"
             f"DTSTAMP:20261101T000000Z\nDTSTART:{start}\nDTEND:{end}\nSUMMARY:{summary}\n"
             "END:VEVENT\nEND:VCALENDAR\n")
+
+
+def _synced_once(server: Server, tmp_path: Path) -> tuple[caldav.Calendar, CalDavSource]:
+    """A new calendar holding one leg day ("a"), and a source that has read it once."""
+    cal = new_calendar(server)
+    cal.save_event(_single("a", "Leg day", "20261123T170000Z", "20261123T180000Z"))
+    src = caldav_source(server, tmp_path, cal.get_display_name())
+    src.fetch(WINDOW)
+    return cal, src
 
 
 def test_a_recurring_series_is_expanded_with_its_override_and_exdate(
@@ -132,10 +143,7 @@ def test_an_unchanged_calendar_costs_one_request_and_changes_are_picked_up(
 
 def test_an_expired_sync_token_means_a_full_read_not_a_failure(
         radicale_server: Server, tmp_path: Path) -> None:
-    cal = new_calendar(radicale_server)
-    cal.save_event(_single("a", "Leg day", "20261123T170000Z", "20261123T180000Z"))
-    src = caldav_source(radicale_server, tmp_path, cal.get_display_name())
-    src.fetch(WINDOW)
+    cal, src = _synced_once(radicale_server, tmp_path)
     stored = src.state.meta_json(src.items_key)
     stored["token"] = "http://radicale.org/ns/sync/0000000000000000000000000000000000000000"
     src.state.set_meta(src.items_key, json.dumps(stored))
@@ -145,10 +153,7 @@ def test_an_expired_sync_token_means_a_full_read_not_a_failure(
 
 def test_without_a_sync_token_the_ctag_says_whether_to_read_again(
         radicale_server: Server, tmp_path: Path) -> None:
-    cal = new_calendar(radicale_server)
-    cal.save_event(_single("a", "Leg day", "20261123T170000Z", "20261123T180000Z"))
-    src = caldav_source(radicale_server, tmp_path, cal.get_display_name())
-    src.fetch(WINDOW)
+    cal, src = _synced_once(radicale_server, tmp_path)
     stored = src.state.meta_json(src.items_key)
     assert stored["ctag"]
     stored["token"] = ""  # as on a server without RFC 6578
@@ -162,10 +167,7 @@ def test_without_a_sync_token_the_ctag_says_whether_to_read_again(
 
 def test_a_broken_resource_costs_a_warning_not_the_calendar(
         radicale_server: Server, tmp_path: Path) -> None:
-    cal = new_calendar(radicale_server)
-    cal.save_event(_single("a", "Leg day", "20261123T170000Z", "20261123T180000Z"))
-    src = caldav_source(radicale_server, tmp_path, cal.get_display_name())
-    src.fetch(WINDOW)
+    cal, src = _synced_once(radicale_server, tmp_path)
     # a resource we can't read (as an odd client may write one), kept from an earlier sync
     stored = src.state.meta_json(src.items_key)
     stored["items"]["http://x/broken.ics"] = ["\"1\"", "BEGIN:VCALENDAR\nnot ical"]
@@ -233,7 +235,6 @@ def test_a_failing_password_command_is_a_clear_error(command: str, says: str,
                                                      radicale_server: Server,
                                                      tmp_path: Path) -> None:
     from legday_sync.adapters.caldav.account import Account
-    from legday_sync.adapters.caldav.source import CalDavSource
     from legday_sync.adapters.state import State
     from tests.caldav_support import BERLIN
 
