@@ -277,10 +277,10 @@ def _known_zone(key: str) -> bool:
     return True
 
 
-@cache
 def _available(key: str) -> bool:
     """``key in zoneinfo.available_timezones()``, for one key: that walks and opens every
-    file of the zone database (~10 ms on each cold sync); this looks at one file."""
+    file of the zone database (~10 ms on each cold sync); this looks at one file (once per
+    key: ``_known_zone`` caches the answer)."""
     if key == "posixrules" or key.split("/", 1)[0] in ("right", "posix"):
         return False  # left out of the list by available_timezones itself
     for root in zoneinfo.TZPATH:
